@@ -1,0 +1,91 @@
+/// @file semaphore_child.cpp
+/// @brief A stage 4 service child: a doorbell loop and a thread per request.
+/// Runs in: a service child process.
+///
+/// Two locks, never held together:
+///   read_mutex   one thread at a time reads from the request pipe, so that
+///                each takes one whole record (a read may return less than
+///                asked; readExactly's second read must not interleave with
+///                another thread's);
+///   state_mutex  one request at a time touches the service's state
+///                (ServiceState is not thread-safe; see inline_dispatcher.cpp
+///                for why a deposit needs a lock).
+#include "semaphore_child.hpp"
+
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "log.hpp"
+#include "records.hpp"
+#include "robust_io.hpp"
+#include "thread_tracker.hpp"
+
+namespace mc {
+
+namespace {
+
+/// What every request thread of this child shares.
+struct ChildContext {
+  ServiceState& state;
+  ServiceChannel& channel;
+  const Fd& requests;
+  std::mutex read_mutex;   // guards reading from requests
+  std::mutex state_mutex;  // guards state
+};
+
+Reply runRecord(ChildContext& context, const RequestRecord& record) {
+  const std::optional<Request> request = unpackRequest(record);
+  if (!request) {
+    Request echo;
+    echo.request_id = record.request_id;
+    return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
+  }
+  std::scoped_lock lock(context.state_mutex);
+  return context.state.handle(*request);
+}
+
+// One request, start to finish, in its own thread.
+void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket) {
+  RequestRecord record;
+  IoStatus io;
+  {
+    std::scoped_lock lock(context.read_mutex);
+    io = readExactly(context.requests, &record, sizeof record);
+  }
+  const std::string who{serviceName(context.state.service())};
+  if (io != IoStatus::kOk) {  // a ring without a record: the server broke the protocol
+    logError(who, std::string("request pipe: ") + ioStatusName(io));
+    return;
+  }
+  if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
+    logError(who, "request names slot " + std::to_string(record.slot) + ", which does not exist");
+    return;
+  }
+  ReplySlot& slot = context.channel.slots[record.slot];
+  slot.reply = packReply(runRecord(context, record));
+  slot.feedback.post();  // the reply is in place: wake exactly its owner
+}
+
+}  // namespace
+
+int runSemaphoreChild(ServiceState& state, ServiceChannel& channel, const Fd& requests) {
+  ChildContext context{state, channel, requests, {}, {}};
+  ThreadTracker threads;  // declared after context: destroyed first, waits for the threads
+  for (;;) {
+    channel.doorbell.wait();
+    if (channel.stopping.load()) break;  // the server has no requests left for us
+    try {
+      std::thread(serveOneRequest, std::ref(context), threads.enter()).detach();
+    } catch (const std::system_error&) {
+      // No thread to be had (out of memory or of threads): serve it here,
+      // slower but answered; its client would otherwise wait forever.
+      serveOneRequest(context, threads.enter());
+    }
+  }
+  threads.waitUntilIdle(std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace mc

@@ -1,0 +1,107 @@
+/// @file semaphore_dispatcher.cpp
+/// @brief Stage 4: the connection thread's half of a request's round trip.
+/// Runs in: the server (the children run runSemaphoreChild).
+///
+///   connection thread                         service child
+///   take a free slot s (SlotPool)
+///   write RequestRecord{s,...} to the pipe ─►
+///   post doorbell ──────────────────────────► wait doorbell; start a thread:
+///                                               read one record from the pipe
+///                                               run it
+///                                               slots[s].reply = the reply
+///   wait slots[s].feedback ◄──────────────────  post slots[s].feedback
+///   copy slots[s].reply, give s back
+///
+/// The pipe carries requests in; shared memory carries replies out, each in
+/// the slot its request named.
+#include "semaphore_dispatcher.hpp"
+
+#include "log.hpp"
+#include "records.hpp"
+#include "robust_io.hpp"
+#include "semaphore_child.hpp"
+#include "service_child.hpp"
+
+namespace mc {
+
+namespace {
+
+std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
+
+Reply unavailable(Service service, const Request& request) {
+  return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
+}
+
+// How often a waiting connection thread looks whether its child is still alive.
+constexpr std::chrono::milliseconds kLivenessCheck{100};
+
+}  // namespace
+
+SemaphoreDispatcher::SemaphoreDispatcher(const ServiceOptions& options) {
+  for (Service service : kServices) {
+    Link& link = links_[indexOf(service)];
+    Pipe requests = makePipe();
+    ServiceChannel& channel = *link.channel;
+    link.child = spawnServiceChild(service, {requests.read_end.get()}, [&] {
+      auto state = openServiceState(service, options);
+      return runSemaphoreChild(*state, channel, requests.read_end);
+    });
+    link.requests = std::move(requests.write_end);  // the read end closes here
+  }
+}
+
+SemaphoreDispatcher::~SemaphoreDispatcher() {
+  for (Link& link : links_) {
+    link.channel->stopping.store(true);
+    link.channel->doorbell.post();  // wake it to see the flag
+  }
+  for (Link& link : links_) {
+    const int status = link.child->reapWithin(std::chrono::seconds(2));
+    logLine(link.child->name(), "service child " + describeWaitStatus(status));
+  }
+}
+
+Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
+  Link& link = links_[indexOf(service)];
+  std::optional<std::uint32_t> slot;
+  while (!slot) {  // all slots busy: wait, but not for a dead child
+    if (!link.child->running()) return unavailable(service, request);
+    slot = link.slots.acquire(kLivenessCheck);
+  }
+  Reply reply = roundTrip(link, service, request, *slot);
+  link.slots.release(*slot);
+  return reply;
+}
+
+Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request& request, std::uint32_t slot) {
+  const RequestRecord record = packRequest(request, slot);
+  // One write of at most PIPE_BUF bytes: atomic, even with other threads
+  // writing to the same pipe. EPIPE here means the child is gone.
+  if (!writeAll(link.requests, &record, sizeof record)) return unavailable(service, request);
+  link.channel->doorbell.post();
+  ReplySlot& reply_slot = link.channel->slots[slot];
+  if (!awaitFeedback(link, reply_slot)) return unavailable(service, request);
+  if (auto reply = unpackReply(reply_slot.reply)) return *reply;
+  return makeReply(request, Status::kInternalError, "corrupt reply record");
+}
+
+// Waits for the slot's feedback, checking now and then that the child lives.
+// A dead child never posts: without this check the thread would wait forever.
+bool SemaphoreDispatcher::awaitFeedback(Link& link, ReplySlot& slot) {
+  for (;;) {
+    if (slot.feedback.waitFor(kLivenessCheck)) return true;
+    // Once the child is reaped nobody can post this slot any more: one last
+    // look catches a reply it posted just before it died, and leaves the
+    // slot's count at 0 for its next user either way.
+    if (!link.child->running()) return slot.feedback.tryWait();
+  }
+}
+
+void SemaphoreDispatcher::reapChildren() {
+  for (Link& link : links_) {
+    if (link.child->running() && link.child->tryReap())
+      logError(link.child->name(), "service child " + describeWaitStatus(link.child->waitStatus()));
+  }
+}
+
+}  // namespace mc

@@ -1,0 +1,83 @@
+/// @file service_child.cpp
+/// @brief A service child's first steps after fork(), and its stage 3 loop.
+/// Runs in: the server (spawnServiceChild) and, from the marked point on, in
+/// the service child.
+#include "service_child.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+#include "records.hpp"
+#include "robust_io.hpp"
+
+namespace mc {
+
+namespace {
+
+// Closes every descriptor from 3 up except those in @p keep.
+//
+// Why: fork() copies every open descriptor. If the parcel child kept a copy
+// of the food child's request pipe write end, the food child would never see
+// end of file on that pipe, even after the server closed its own copy. Every
+// unneeded copy is a pipe that cannot be closed and a socket that stays open.
+void keepOnlyDescriptors(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned first = 3;
+  for (int fd : keep) {
+    if (fd < 3) continue;
+    if (static_cast<unsigned>(fd) > first) ::close_range(first, static_cast<unsigned>(fd) - 1, 0);
+    first = static_cast<unsigned>(fd) + 1;
+  }
+  ::close_range(first, ~0U, 0);
+}
+
+// The child should not outlive the server. If the server is killed, the kernel
+// sends us SIGKILL. Checked once more afterwards, in case the server died
+// before the prctl call took effect.
+void dieWithParent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);
+}
+
+}  // namespace
+
+std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initializer_list<int> keep_fds,
+                                                const std::function<int()>& body) {
+  const pid_t server = ::getpid();
+  const std::string name{serviceName(service)};
+  return std::make_unique<ChildProcess>(name, [&] {
+    // In the child from here on.
+    keepOnlyDescriptors(keep_fds);
+    dieWithParent(server);
+    ::signal(SIGINT, SIG_IGN);   // Ctrl-C reaches the whole process group;
+    ::signal(SIGPIPE, SIG_IGN);  // the server decides when we stop.
+    logLine(name, "service child started");
+    return body();
+  });
+}
+
+int runPipeChild(ServiceState& state, const Fd& requests, const Fd& replies) {
+  const std::string who{serviceName(state.service())};
+  for (;;) {
+    RequestRecord record;
+    const IoStatus io = readExactly(requests, &record, sizeof record);
+    if (io == IoStatus::kClosed) return 0;  // the server closed its end: stop
+    if (io != IoStatus::kOk) {
+      logError(who, std::string("request pipe: ") + ioStatusName(io));
+      return 1;
+    }
+    const std::optional<Request> request = unpackRequest(record);
+    const Reply reply = request ? state.handle(*request)
+                                : makeReply(Request{}, Status::kBadRequest, "corrupt request record", state.service());
+    const ReplyRecord packed = packReply(reply);
+    if (!writeAll(replies, &packed, sizeof packed)) return 1;  // the server is gone
+  }
+}
+
+}  // namespace mc

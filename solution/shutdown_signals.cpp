@@ -1,0 +1,85 @@
+/// @file shutdown_signals.cpp
+/// @brief Signal handlers that write into pipes.
+/// Runs in: the server (the handlers run in whichever thread the kernel picks).
+#include "shutdown_signals.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+namespace mc {
+
+namespace {
+
+// The handlers can only reach the pipes through globals. -1 when no
+// ShutdownSignals exists.
+std::atomic<int> g_stop_write{-1};
+std::atomic<int> g_child_write{-1};
+
+// write() is async-signal-safe; robust_io is not (it may log, it loops). A
+// full pipe (EAGAIN, the end is non-blocking) is fine: it is readable already.
+void poke(const std::atomic<int>& fd) {
+  const int saved_errno = errno;  // the interrupted code may be about to read errno
+  const int raw = fd.load();
+  if (raw >= 0 && ::write(raw, "!", 1) < 0) {
+    // EAGAIN: the pipe is full, so it is readable already. Nothing to do.
+  }
+  errno = saved_errno;
+}
+
+void onStopSignal(int) { poke(g_stop_write); }
+void onChildSignal(int) { poke(g_child_write); }
+
+void install(int signal_number, void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  // SA_RESTART: slow calls (accept, read, sem_wait...) resume after our
+  // handler instead of failing with EINTR where a caller did not expect it.
+  action.sa_flags = SA_RESTART | (signal_number == SIGCHLD ? SA_NOCLDSTOP : 0);
+  if (::sigaction(signal_number, &action, nullptr) != 0) throwErrno("sigaction");
+}
+
+void makeNonBlocking(const Fd& fd) {
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) throwErrno("fcntl");
+}
+
+}  // namespace
+
+ShutdownSignals::ShutdownSignals() : stop_{makePipe()}, child_{makePipe()} {
+  makeNonBlocking(stop_.write_end);
+  makeNonBlocking(child_.write_end);
+  makeNonBlocking(child_.read_end);  // drainChildEvents reads until empty
+  g_stop_write.store(stop_.write_end.get());
+  g_child_write.store(child_.write_end.get());
+  // A client that closes early must cost us a failed write (EPIPE), not the
+  // whole server: by default SIGPIPE kills the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  install(SIGINT, onStopSignal);
+  install(SIGTERM, onStopSignal);
+  install(SIGCHLD, onChildSignal);
+}
+
+ShutdownSignals::~ShutdownSignals() {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGCHLD, SIG_DFL);
+  g_stop_write.store(-1);
+  g_child_write.store(-1);
+}
+
+void ShutdownSignals::requestStop() { poke(g_stop_write); }
+
+void ShutdownSignals::drainChildEvents() {
+  // Raw read, like the handler's raw write: this pipe carries wake-ups, not
+  // data, and is non-blocking (readExactly would report EAGAIN as a timeout).
+  char buffer[64];
+  while (::read(child_.read_end.get(), buffer, sizeof buffer) > 0) {
+  }
+}
+
+}  // namespace mc

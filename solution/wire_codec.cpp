@@ -1,0 +1,290 @@
+/// @file wire_codec.cpp
+/// @brief Turns Requests and Replies into frames of bytes and back.
+/// Runs in: the server's connection threads and the client.
+/// Owns: nothing. Pure functions of their arguments: safe from any thread.
+///
+/// Every integer is written one byte at a time, most significant byte first.
+/// We never memcpy a struct onto the wire: the compiler may pad a struct and
+/// the CPU may be little-endian, and neither is part of the protocol. Shifting
+/// bytes by hand gives the same frame on every machine.
+///
+/// Decoding is split in two so a server can read a frame safely:
+///   1. parse + check the fixed header (magic, version, length), and only then
+///   2. read exactly `payload length` bytes and decode the command and fields.
+/// A header that fails step 1 says nothing trustworthy about where the next
+/// frame starts, so its payload is never read (isFatalFrameError).
+#include "wire_codec.hpp"
+
+#include <stdexcept>
+
+namespace mc {
+
+// ---------------------------------------------------------------------------
+// Big-endian integers
+// ---------------------------------------------------------------------------
+
+namespace {
+
+void putU8(Bytes& out, std::uint8_t value) { out.push_back(value); }
+
+void putU16(Bytes& out, std::uint16_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
+void putU32(Bytes& out, std::uint32_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 24));
+  out.push_back(static_cast<std::uint8_t>(value >> 16));
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
+std::uint16_t getU16(const std::uint8_t* at) {
+  return static_cast<std::uint16_t>((at[0] << 8) | at[1]);
+}
+
+std::uint32_t getU32(const std::uint8_t* at) {
+  return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) |
+         (std::uint32_t{at[2]} << 8) | std::uint32_t{at[3]};
+}
+
+void putPayload(Bytes& out, const std::string& payload) {
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+std::string_view asText(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Frame errors
+// ---------------------------------------------------------------------------
+
+std::string_view frameErrorText(FrameError error) {
+  switch (error) {
+    case FrameError::kNone: return "ok";
+    case FrameError::kBadMagic: return "bad magic: not a MultiCabinet frame";
+    case FrameError::kBadVersion: return "unsupported protocol version";
+    case FrameError::kPayloadTooLong: return "payload too long";
+    case FrameError::kUnknownCommand: return "unknown command";
+    case FrameError::kBadPayload: return "malformed payload";
+  }
+  return "unknown frame error";
+}
+
+bool isFatalFrameError(FrameError error) {
+  // After these, the header itself is suspect: its length field cannot be
+  // trusted to find the next frame, so the connection must end.
+  return error == FrameError::kBadMagic || error == FrameError::kBadVersion ||
+         error == FrameError::kPayloadTooLong;
+}
+
+// ---------------------------------------------------------------------------
+// Fields: "key=value\n" lines
+// ---------------------------------------------------------------------------
+
+namespace {
+
+bool isKeyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+bool isValidKey(std::string_view key) {
+  if (key.empty()) return false;
+  for (char c : key) {
+    if (!isKeyChar(c)) return false;
+  }
+  return true;
+}
+
+// A value may hold any byte but '\n' (it ends the line) and NUL (C clients
+// would stop reading there, so two readers could disagree about the value).
+bool isValidValue(std::string_view value) {
+  return value.find('\n') == std::string_view::npos &&
+         value.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string encodeFields(const Fields& fields) {
+  // Encoding does not validate: Fields::add's caller promised valid keys and
+  // values. A bad one makes a payload the receiver rejects as kBadPayload.
+  std::string text;
+  for (const auto& [key, value] : fields.entries()) {
+    text += key;
+    text += '=';
+    text += value;
+    text += '\n';
+  }
+  return text;
+}
+
+std::optional<Fields> decodeFields(std::string_view text) {
+  Fields fields;
+  while (!text.empty()) {
+    std::size_t end = text.find('\n');
+    if (end == std::string_view::npos) return std::nullopt;  // last line lacks '\n'
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end + 1);
+
+    std::size_t equals = line.find('=');  // the first '=': values may hold more
+    if (equals == std::string_view::npos) return std::nullopt;  // no '='
+    std::string_view key = line.substr(0, equals);
+    std::string_view value = line.substr(equals + 1);
+    if (!isValidKey(key)) return std::nullopt;      // empty or bad character
+    if (!isValidValue(value)) return std::nullopt;  // NUL inside
+    fields.add(std::string{key}, std::string{value});
+  }
+  return fields;  // empty text is a valid, empty set of fields
+}
+
+// ---------------------------------------------------------------------------
+// Encoding frames
+// ---------------------------------------------------------------------------
+
+Bytes encodeRequest(const Request& request) {
+  std::string payload = encodeFields(request.fields);
+  if (payload.size() > kMaxRequestPayload) throw std::length_error("request payload too long");
+
+  Bytes out;
+  out.reserve(kRequestHeaderSize + payload.size());
+  putU16(out, kMagic);                                            // 0
+  putU8(out, kVersion);                                           // 2
+  putU8(out, static_cast<std::uint8_t>(request.command));         // 3
+  putU32(out, request.request_id);                                // 4
+  putU32(out, request.user_id);                                   // 8
+  putU16(out, static_cast<std::uint16_t>(payload.size()));        // 12
+  putU16(out, 0);                                                 // 14 reserved
+  putPayload(out, payload);                                       // 16
+  return out;
+}
+
+Bytes encodeReply(const Reply& reply) {
+  std::string payload = encodeFields(reply.fields);
+  if (payload.size() > kMaxReplyPayload) throw std::length_error("reply payload too long");
+
+  Bytes out;
+  out.reserve(kReplyHeaderSize + payload.size());
+  putU16(out, kMagic);                                              // 0
+  putU8(out, kVersion);                                             // 2
+  putU8(out, static_cast<std::uint8_t>(reply.command));             // 3
+  putU32(out, reply.request_id);                                    // 4
+  putU8(out, static_cast<std::uint8_t>(reply.status));              // 8
+  putU8(out, static_cast<std::uint8_t>(reply.served_by.service));   // 9
+  putU16(out, static_cast<std::uint16_t>(payload.size()));          // 10
+  putU32(out, reply.served_by.pid);                                 // 12
+  putU32(out, reply.served_by.tid);                                 // 16
+  putU32(out, 0);                                                   // 20 reserved
+  putPayload(out, payload);                                         // 24
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Parsing and checking headers
+// ---------------------------------------------------------------------------
+
+RequestHeader parseRequestHeader(std::span<const std::uint8_t, kRequestHeaderSize> bytes) {
+  const std::uint8_t* b = bytes.data();
+  RequestHeader header;
+  header.magic = getU16(b + 0);
+  header.version = b[2];
+  header.command = b[3];
+  header.request_id = getU32(b + 4);
+  header.user_id = getU32(b + 8);
+  header.payload_length = getU16(b + 12);
+  // b[14..15] reserved: senders write 0, receivers ignore them.
+  return header;
+}
+
+ReplyHeader parseReplyHeader(std::span<const std::uint8_t, kReplyHeaderSize> bytes) {
+  const std::uint8_t* b = bytes.data();
+  ReplyHeader header;
+  header.magic = getU16(b + 0);
+  header.version = b[2];
+  header.command = b[3];
+  header.request_id = getU32(b + 4);
+  header.status = b[8];
+  header.service = b[9];
+  header.payload_length = getU16(b + 10);
+  header.pid = getU32(b + 12);
+  header.tid = getU32(b + 16);
+  // b[20..23] reserved: senders write 0, receivers ignore them.
+  return header;
+}
+
+FrameError checkRequestHeader(const RequestHeader& header) {
+  if (header.magic != kMagic) return FrameError::kBadMagic;
+  if (header.version != kVersion) return FrameError::kBadVersion;
+  if (header.payload_length > kMaxRequestPayload) return FrameError::kPayloadTooLong;
+  return FrameError::kNone;
+}
+
+FrameError checkReplyHeader(const ReplyHeader& header) {
+  if (header.magic != kMagic) return FrameError::kBadMagic;
+  if (header.version != kVersion) return FrameError::kBadVersion;
+  if (header.payload_length > kMaxReplyPayload) return FrameError::kPayloadTooLong;
+  return FrameError::kNone;
+}
+
+// ---------------------------------------------------------------------------
+// Decoding a checked header and its payload
+// ---------------------------------------------------------------------------
+
+Decoded<Request> decodeRequest(const RequestHeader& header, std::string_view payload) {
+  if (!isKnownCommand(header.command)) return {std::nullopt, FrameError::kUnknownCommand};
+  if (payload.size() != header.payload_length) return {std::nullopt, FrameError::kBadPayload};
+  std::optional<Fields> fields = decodeFields(payload);
+  if (!fields) return {std::nullopt, FrameError::kBadPayload};
+
+  Request request;
+  request.command = static_cast<Command>(header.command);
+  request.request_id = header.request_id;
+  request.user_id = header.user_id;
+  request.fields = std::move(*fields);
+  return {std::move(request), FrameError::kNone};
+}
+
+Decoded<Reply> decodeReply(const ReplyHeader& header, std::string_view payload) {
+  if (!isKnownCommand(header.command)) return {std::nullopt, FrameError::kUnknownCommand};
+  // A status or service we do not know is as unusable as bad fields.
+  if (!isKnownStatus(header.status)) return {std::nullopt, FrameError::kBadPayload};
+  if (!isKnownService(header.service)) return {std::nullopt, FrameError::kBadPayload};
+  if (payload.size() != header.payload_length) return {std::nullopt, FrameError::kBadPayload};
+  std::optional<Fields> fields = decodeFields(payload);
+  if (!fields) return {std::nullopt, FrameError::kBadPayload};
+
+  Reply reply;
+  reply.command = static_cast<Command>(header.command);
+  reply.request_id = header.request_id;
+  reply.status = static_cast<Status>(header.status);
+  reply.served_by = ServedBy{static_cast<Service>(header.service), header.pid, header.tid};
+  reply.fields = std::move(*fields);
+  return {std::move(reply), FrameError::kNone};
+}
+
+// ---------------------------------------------------------------------------
+// Whole frames in memory (tests, fuzzing)
+// ---------------------------------------------------------------------------
+
+Decoded<Request> decodeRequestFrame(std::span<const std::uint8_t> frame) {
+  // Too short to hold a header: no field of it can be trusted.
+  if (frame.size() < kRequestHeaderSize) return {std::nullopt, FrameError::kBadPayload};
+  RequestHeader header = parseRequestHeader(frame.first<kRequestHeaderSize>());
+  if (FrameError error = checkRequestHeader(header); error != FrameError::kNone) {
+    return {std::nullopt, error};
+  }
+  return decodeRequest(header, asText(frame.subspan(kRequestHeaderSize)));
+}
+
+Decoded<Reply> decodeReplyFrame(std::span<const std::uint8_t> frame) {
+  if (frame.size() < kReplyHeaderSize) return {std::nullopt, FrameError::kBadPayload};
+  ReplyHeader header = parseReplyHeader(frame.first<kReplyHeaderSize>());
+  if (FrameError error = checkReplyHeader(header); error != FrameError::kNone) {
+    return {std::nullopt, error};
+  }
+  return decodeReply(header, asText(frame.subspan(kReplyHeaderSize)));
+}
+
+}  // namespace mc

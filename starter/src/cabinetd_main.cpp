@@ -1,0 +1,26 @@
+/// @file cabinetd_main.cpp
+/// @brief cabinetd: the MultiCabinet server. Parses the command line and runs.
+/// Runs in: the server process.
+#include <cstdio>
+#include <exception>
+#include <variant>
+
+#include "log.hpp"
+#include "server.hpp"
+#include "server_config.hpp"
+
+int main(int argc, char** argv) {
+  const auto parsed = mc::parseServerArgs(argc, argv);
+  if (const auto* exit = std::get_if<mc::ArgsExit>(&parsed)) {
+    std::fputs(exit->message.c_str(), exit->exit_code == 0 ? stdout : stderr);
+    return exit->exit_code;
+  }
+  const auto& config = std::get<mc::ServerConfig>(parsed);
+  mc::setLogQuiet(config.quiet);
+  try {
+    return mc::runServer(config);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cabinetd: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,59 @@
+/// @file connection_threads.hpp
+/// @brief A thread per connection (stages 2-4), each handed its own client
+/// handle on the heap.
+/// Runs in: the server. Owns: the count of live connection threads; each
+/// thread owns its ClientHandle (and so the client's socket).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "dispatcher.hpp"
+#include "fd.hpp"
+#include "thread_tracker.hpp"
+
+namespace mc {
+
+/// Everything that belongs to one connection. Allocated on the heap by the
+/// accept loop and handed to the connection's thread, which then owns it:
+/// a pointer to a variable on the accept loop's stack would be overwritten by
+/// the next accept() before the new thread had read it.
+struct ClientHandle {
+  Fd socket;                  ///< the accepted connection
+  std::uint64_t number = 0;   ///< 1, 2, 3, ... in accept order, for logs
+};
+
+/// Starts and counts connection threads.
+class ConnectionThreads {
+ public:
+  /// @param dispatcher where requests go; must outlive this object.
+  /// @param stop becomes readable when the server shuts down; must outlive this.
+  ConnectionThreads(Dispatcher& dispatcher, const Fd& stop, std::chrono::milliseconds idle_timeout);
+  ConnectionThreads(const ConnectionThreads&) = delete;
+  ConnectionThreads& operator=(const ConnectionThreads&) = delete;
+  /// @brief Waits for every connection thread to end (they use our members).
+  ~ConnectionThreads() = default;
+
+  /// @brief Starts a detached thread serving @p client; the thread owns it.
+  /// @throws std::system_error if no thread can be started (the client is closed).
+  /// Thread safety: call from the accept loop only.
+  void start(std::unique_ptr<ClientHandle> client);
+
+  /// @brief Waits until every connection thread has ended, at most @p timeout.
+  /// @return true if they all ended. Thread-safe.
+  bool waitUntilAllEnded(std::chrono::milliseconds timeout) { return tracker_.waitUntilIdle(timeout); }
+
+  /// @brief Connection threads running now. Thread-safe.
+  std::size_t active() const { return tracker_.active(); }
+
+ private:
+  void serve(std::unique_ptr<ClientHandle> client, ThreadTracker::Ticket ticket);
+
+  Dispatcher& dispatcher_;
+  const Fd& stop_;
+  const std::chrono::milliseconds idle_timeout_;
+  ThreadTracker tracker_;  // destroyed first: waits for the threads using the rest
+};
+
+}  // namespace mc

@@ -1,0 +1,121 @@
+/// @file database.hpp
+/// @brief Database, Statement, Transaction: a small RAII wrapper over SQLite.
+/// Runs in: the process that runs a service (see service_state.hpp).
+/// Owns: one sqlite3 connection per Database, one prepared statement per
+/// Statement.
+///
+/// Usage:
+///   Database db{"var/parcel.db"};
+///   Transaction tx{db};
+///   Statement st = db.prepare("SELECT stock FROM products WHERE code = ?");
+///   st.bind(1, "A1");
+///   if (st.step()) stock = st.columnInt(0);
+///   tx.commit();
+///
+/// Every failure throws std::runtime_error carrying sqlite3_errmsg().
+/// A connection must not cross a fork(): open it in the process that uses it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+
+// The C types, forward-declared so users of this header need not see sqlite3.h.
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mc {
+
+/// Move-only owner of one prepared statement. Thread safety: none; use it
+/// from one thread at a time, like its Database.
+/// A statement that returned a row but has not reached its end keeps the
+/// connection's read transaction open, so outside a Transaction later changes
+/// are not committed until it is finalized (destroyed) or reset(). Keep
+/// statements in the smallest scope that reads them.
+class Statement {
+ public:
+  /// @brief Takes ownership of @p stmt (finalized by the destructor).
+  explicit Statement(sqlite3_stmt* stmt) noexcept : stmt_{stmt} {}
+  Statement(Statement&& other) noexcept : stmt_{std::exchange(other.stmt_, nullptr)} {}
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  /// @brief Binds text to the 1-based parameter @p index (the text is copied).
+  /// @throws std::runtime_error on failure.
+  void bind(int index, std::string_view text);
+  /// @brief Binds an integer to the 1-based parameter @p index.
+  /// @throws std::runtime_error on failure.
+  void bind(int index, std::int64_t value);
+  /// @brief Runs the statement up to its next result row.
+  /// @return true when a row is ready to read, false when the statement is done.
+  /// @throws std::runtime_error on any other outcome (busy, constraint, I/O...).
+  bool step();
+  /// @brief Rewinds the statement so step() runs it again; bindings are kept.
+  void reset() noexcept;
+  /// @brief Column @p column (0-based) of the current row as an integer.
+  std::int64_t columnInt(int column) const;
+  /// @brief Column @p column (0-based) of the current row as text ("" for NULL).
+  std::string columnText(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// Move-only owner of one SQLite connection, opened in WAL mode with
+/// synchronous=NORMAL: a committed transaction survives a crash of the process
+/// (not necessarily a power cut), and readers never block the writer.
+/// Thread safety: none; the caller serializes all use of one Database.
+class Database {
+ public:
+  /// @brief Opens (creating if needed) the database file at @p path.
+  /// The directory must exist.
+  /// @throws std::runtime_error if the file cannot be opened or configured.
+  explicit Database(const std::filesystem::path& path);
+  Database(Database&& other) noexcept : db_{std::exchange(other.db_, nullptr)} {}
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  /// @brief Runs @p sql, one or more statements whose results are not needed.
+  /// @throws std::runtime_error on failure.
+  void exec(const char* sql);
+  /// @brief Compiles one SQL statement.
+  /// @throws std::runtime_error on a syntax error or an unknown table.
+  Statement prepare(std::string_view sql);
+  /// @brief Runs @p sql, which must return one integer (COUNT(*), a PRAGMA...).
+  /// @throws std::runtime_error on failure or when no row comes back.
+  std::int64_t queryInt(std::string_view sql);
+  /// @brief How many rows the last INSERT, UPDATE or DELETE changed.
+  std::int64_t changes() const noexcept;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+/// A write transaction as a scope: the constructor begins it, commit() ends
+/// it, and the destructor rolls it back if commit() was never reached (an
+/// early return or an exception), so no half-done change is ever stored.
+class Transaction {
+ public:
+  /// @brief BEGIN IMMEDIATE on @p db, which must outlive this object.
+  /// @throws std::runtime_error if the write lock cannot be taken in time.
+  explicit Transaction(Database& db);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  /// @brief Rolls back unless commit() succeeded. Never throws.
+  ~Transaction();
+  /// @brief Makes the changes permanent.
+  /// @throws std::runtime_error on failure (the destructor then rolls back).
+  void commit();
+
+ private:
+  Database& db_;
+  bool committed_ = false;
+};
+
+}  // namespace mc

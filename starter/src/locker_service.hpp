@@ -1,0 +1,58 @@
+/// @file locker_service.hpp
+/// @brief LockerService: the parcel lockers and the food cabinet. Both are a
+/// row of numbered compartments that open with a one-time 6-digit code.
+/// Runs in: the process that runs the parcel or food service.
+/// Owns: that service's database connection (<data-dir>/parcel.db or food.db).
+///
+/// Model: table compartments(id, code, user_id, stored_at). A compartment is
+/// free when its code is NULL. Deposit fills the lowest free compartment and
+/// hands out a fresh code; pickup with that code frees it again, so a code
+/// opens its compartment exactly once.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "database.hpp"
+#include "protocol.hpp"
+
+namespace mc {
+
+/// One locker service (Service::kParcel or Service::kFood).
+/// Thread safety: not thread-safe; the caller serializes handle().
+class LockerService {
+ public:
+  /// Most compartments a service may have: codes are drawn at random from a
+  /// million, so they must stay mostly unused for a draw to be quick.
+  static constexpr int kMaxCompartments = 9999;
+
+  /// @brief Opens the database at @p db_path and makes compartments
+  /// 1..@p capacity exist; higher ones are removed if free.
+  /// @param service Service::kParcel (ids P-01...) or Service::kFood (F-01...).
+  /// @throws std::runtime_error on a storage error, std::invalid_argument
+  /// for another service or a capacity outside 1..kMaxCompartments.
+  LockerService(Service service, const std::filesystem::path& db_path, int capacity);
+
+  /// @brief Which service this is.
+  Service service() const { return service_; }
+  /// @brief Runs deposit, pickup or status; answers BAD_REQUEST to anything else.
+  /// @throws std::runtime_error on a storage error (the caller turns it into
+  /// INTERNAL_ERROR).
+  Reply handle(const Request& request);
+
+ private:
+  Reply deposit(const Request& request);
+  Reply pickup(const Request& request);
+  Reply status(const Request& request);
+  void createCompartments();
+  void removeFreeCompartmentsAboveCapacity();
+  std::string freshCode();
+  std::string compartmentName(std::int64_t id) const;
+  Reply reply(const Request& request, Status status, std::string message) const;
+
+  Service service_;
+  int capacity_;
+  Database db_;
+};
+
+}  // namespace mc

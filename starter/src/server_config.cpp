@@ -1,0 +1,150 @@
+/// @file server_config.cpp
+/// @brief cabinetd's command line: flags in, a ServerConfig (or a message) out.
+/// Runs in: the server process, before anything else.
+/// Owns: nothing. Pure function of argv; never exits (main decides that).
+///
+/// Every flag that takes a value accepts both "--port 7007" and "--port=7007".
+/// Numbers are parsed strictly: the whole argument must be a decimal integer
+/// in range, so "80x", "1e3", " 80" and "" are errors rather than
+/// silently becoming 80, 1000 or 0 the way atoi() would have it.
+#include "server_config.hpp"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <string>
+
+namespace mc {
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: cabinetd [options]\n"
+    "  --host H              address to listen on (default 127.0.0.1)\n"
+    "  --port P              TCP port, 0..65535; 0 picks a free one (default 7007)\n"
+    "  --data-dir D          directory of the SQLite files (default ./var)\n"
+    "  --stage N             1..4: how requests reach the services (default 4)\n"
+    "                          1 one thread   2 a thread per connection\n"
+    "                          3 + a child process per service, pipes\n"
+    "                          4 + semaphores and shared reply slots\n"
+    "  --parcel-lockers N    parcel compartments, 1..999 (default 20)\n"
+    "  --food-slots N        food compartments, 1..999 (default 10)\n"
+    "  --idle-timeout S      close a connection silent for S seconds, 1..3600 (default 60)\n"
+    "  --backlog N           listen(2) backlog, 1..65535 (default 1024)\n"
+    "  --quiet               log errors only, not every connection\n"
+    "  --help                print this text and exit\n";
+
+/// A flag split at its '=': "--port=80" -> {"--port", "80"}; "--port" -> {"--port", nullopt}.
+struct SplitFlag {
+  std::string_view name;
+  std::optional<std::string_view> inline_value;
+};
+
+SplitFlag splitFlag(std::string_view arg) {
+  const auto equals = arg.find('=');
+  if (equals == std::string_view::npos) return {arg, std::nullopt};
+  return {arg.substr(0, equals), arg.substr(equals + 1)};
+}
+
+/// The whole of @p text as an integer in [low, high], or nullopt.
+std::optional<int> parseIntInRange(std::string_view text, int low, int high) {
+  int value = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  const auto [end, error] = std::from_chars(first, last, value);
+  if (error != std::errc{} || end != last) return std::nullopt;  // not all digits, or overflow
+  if (value < low || value > high) return std::nullopt;           // out of range
+  return value;
+}
+
+/// Parses the value of number flag @p name into @p out (left alone on error).
+/// @return nullopt on success, else the error text.
+std::optional<std::string> readNumber(std::string_view name, std::string_view value, int low,
+                                      int high, int& out) {
+  const auto number = parseIntInRange(value, low, high);
+  if (!number) {
+    return std::string(name) + " needs a whole number in " + std::to_string(low) + ".." +
+           std::to_string(high) + ", not '" + std::string(value) + "'";
+  }
+  out = *number;
+  return std::nullopt;
+}
+
+/// The flags that take a value; applyValue() handles exactly these.
+bool takesValue(std::string_view name) {
+  for (std::string_view known : {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers",
+                                 "--food-slots", "--idle-timeout", "--backlog"}) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+/// Stores @p value of flag @p name in @p config.
+/// @return nullopt on success, else the error text.
+std::optional<std::string> applyValue(ServerConfig& config, std::string_view name,
+                                      std::string_view value) {
+  if (value.empty()) return std::string(name) + " needs a value";  // "--host=" or "--host ''"
+
+  if (name == "--host") {
+    config.host = std::string(value);
+    return std::nullopt;
+  }
+  if (name == "--data-dir") {
+    config.services.data_dir = std::string(value);
+    return std::nullopt;
+  }
+  if (name == "--port") {
+    int port = 0;
+    auto error = readNumber(name, value, 0, 65535, port);
+    if (!error) config.port = static_cast<std::uint16_t>(port);
+    return error;
+  }
+  if (name == "--idle-timeout") {
+    int seconds = 0;
+    auto error = readNumber(name, value, 1, 3600, seconds);
+    if (!error) config.idle_timeout_ms = seconds * 1000;
+    return error;
+  }
+  if (name == "--stage") return readNumber(name, value, 1, 4, config.stage);
+  if (name == "--parcel-lockers") {
+    return readNumber(name, value, 1, 999, config.services.parcel_lockers);
+  }
+  if (name == "--food-slots") return readNumber(name, value, 1, 999, config.services.food_slots);
+  if (name == "--backlog") return readNumber(name, value, 1, 65535, config.backlog);
+  return "unknown option " + std::string(name);  // unreachable while takesValue() agrees
+}
+
+ArgsExit usageError(const std::string& what) {
+  return ArgsExit{"cabinetd: " + what + "\n" + std::string(kUsage), 2};
+}
+
+}  // namespace
+
+std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv) {
+  ServerConfig config;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto [name, inline_value] = splitFlag(arg);
+
+    if (name == "--help" || name == "--quiet") {
+      if (inline_value) return usageError(std::string(name) + " takes no value");
+      if (name == "--help") return ArgsExit{std::string(kUsage), 0};
+      config.quiet = true;
+      continue;
+    }
+    if (!takesValue(name)) return usageError("unknown argument '" + std::string(arg) + "'");
+
+    std::string_view value;
+    if (inline_value) {
+      value = *inline_value;  // --flag=value
+    } else if (i + 1 < argc) {
+      value = argv[++i];  // --flag value
+    } else {
+      return usageError(std::string(name) + " needs a value");  // flag was the last word
+    }
+    if (auto error = applyValue(config, name, value)) return usageError(*error);
+  }
+  return config;
+}
+
+}  // namespace mc

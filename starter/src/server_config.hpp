@@ -1,0 +1,37 @@
+/// @file server_config.hpp
+/// @brief cabinetd's settings and its command line.
+/// Runs in: the server process, before anything else.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "service_state.hpp"
+
+namespace mc {
+
+/// Default TCP port of cabinetd and cabinet.
+inline constexpr std::uint16_t kDefaultPort = 7007;
+
+/// Everything cabinetd can be told on its command line.
+struct ServerConfig {
+  std::string host = "127.0.0.1";  ///< address to listen on
+  std::uint16_t port = kDefaultPort;  ///< 0 = any free port (printed at start)
+  int stage = 4;                    ///< 1..4, see dispatcher.hpp
+  ServiceOptions services;          ///< data dir and capacities
+  int idle_timeout_ms = 60'000;     ///< close a connection silent this long
+  int backlog = 1024;               ///< listen(2) backlog: bursts of hundreds
+  bool quiet = false;               ///< no per-connection log lines
+};
+
+/// @brief Parses cabinetd's arguments. @return the config, or the text of
+/// the error (or of --help) to print.
+/// Second alternative: {message, exit code} (0 for --help, 2 for a usage error).
+struct ArgsExit {
+  std::string message;
+  int exit_code;
+};
+std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv);
+
+}  // namespace mc

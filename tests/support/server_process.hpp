@@ -1,0 +1,162 @@
+/// @file server_process.hpp
+/// @brief ServerProcess: a real cabinetd started for one test, on a free port,
+/// with a temporary data directory; plus the /proc helpers the tests use to
+/// look at its processes.
+/// Runs in: the e2e test process. Owns: the server's pid until reaped, the
+/// read end of its stdout pipe, and a temporary work directory (log, data).
+///
+/// Usage:
+///   mc::test::ServerProcess server({.stage = 3});
+///   mc::ClientSession session = server.connect();
+///   ...
+///   EXPECT_EQ(server.stop(SIGTERM), 0);   // exit status 0 within 5 s
+///
+/// Every wait here has a deadline: a server that hangs fails the test, it
+/// never hangs ctest. The destructor SIGKILLs and reaps whatever is still
+/// running, and prints the server's log when the current test has failed.
+///
+/// The test process makes itself a "child subreaper" (prctl): a service child
+/// the server forgot to stop is re-parented to the test instead of to init, so
+/// leftovers() can see it (and the destructor can kill it) deterministically.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client_session.hpp"
+#include "fd.hpp"
+
+namespace mc::test {
+
+using namespace std::chrono_literals;
+
+/// @brief Path of the cabinetd under test (the MC_CABINETD compile definition).
+const char* cabinetdPath();
+/// @brief Path of the cabinet client under test (MC_CABINET).
+const char* cabinetPath();
+
+/// A directory made with mkdtemp and removed, with its contents, on destruction.
+class TempDir {
+ public:
+  /// @brief Creates /tmp/mc-<tag>-XXXXXX. @throws std::system_error (mkdtemp).
+  explicit TempDir(const std::string& tag = "test");
+  TempDir(TempDir&& other) noexcept;
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  /// @brief The directory's path.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;  // empty once moved from
+};
+
+/// How to start cabinetd. Zero means "leave the server's default".
+struct ServerOptions {
+  int stage = 4;             ///< --stage 1..4
+  int parcel_lockers = 0;    ///< --parcel-lockers N
+  int food_slots = 0;        ///< --food-slots N
+  int idle_timeout_s = 0;    ///< --idle-timeout S
+  bool quiet = true;         ///< --quiet: keeps logs of load tests short
+  std::filesystem::path data_dir;  ///< empty: a fresh directory of our own
+};
+
+/// One running cabinetd. Move-only in spirit: neither copyable nor movable,
+/// because the destructor must reap exactly once. Not thread-safe: use it
+/// from the test's main thread (clients on other threads only need port()).
+class ServerProcess {
+ public:
+  /// @brief Starts cabinetd and waits (10 s at most) for its first stdout
+  /// line, "listening on 127.0.0.1:PORT".
+  /// @throws std::runtime_error, with the server's log, if it does not start.
+  explicit ServerProcess(ServerOptions options = {});
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+  /// @brief SIGKILLs and reaps the server if still running, kills any stray
+  /// re-parented child, prints the log if the test failed, removes the work dir.
+  ~ServerProcess();
+
+  /// @brief The server's pid (still valid as a number after it is reaped).
+  pid_t pid() const { return pid_; }
+  /// @brief The TCP port the server reported.
+  std::uint16_t port() const { return port_; }
+  /// @brief The --data-dir the server was given.
+  const std::filesystem::path& dataDir() const { return data_dir_; }
+  /// @brief The options it was started with.
+  const ServerOptions& options() const { return options_; }
+
+  /// @brief A new client connection to this server.
+  /// @throws std::system_error if connecting fails.
+  ClientSession connect(std::chrono::milliseconds timeout = 10s) const;
+
+  /// @brief Pids of the server's child processes right now (zombies included).
+  std::vector<pid_t> childPids() const;
+  /// @brief Number of open descriptors of the server (/proc/PID/fd).
+  int openFdCount() const;
+
+  /// @brief True until the server has been reaped (by waitExit or stop).
+  bool running();
+  /// @brief Waits up to @p timeout for the server to exit, and reaps it.
+  /// @return its wait status (as from waitpid), or nullopt on timeout.
+  std::optional<int> waitExit(std::chrono::milliseconds timeout);
+  /// @brief Sends @p signal and waits for the exit like waitExit.
+  std::optional<int> stop(int signal = SIGTERM, std::chrono::milliseconds timeout = 5s);
+
+  /// @brief Processes re-parented to the test process (the server's orphans):
+  /// empty when the server stopped and reaped all its children. Zombies count.
+  static std::vector<pid_t> leftovers();
+
+  /// @brief Everything the server wrote to stderr so far.
+  std::string log() const;
+
+ private:
+  void spawnServer();
+  void readListeningLine();
+
+  ServerOptions options_;
+  TempDir work_dir_;                 // holds the log and (by default) the data
+  std::filesystem::path data_dir_;
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::optional<int> wait_status_;  // set once reaped
+  Fd stdout_pipe_;                   // read end of the server's stdout
+  std::uint16_t port_ = 0;
+};
+
+/// @brief "exit 0", "killed by signal 9", ... for failure messages.
+std::string describeWaitStatus(std::optional<int> status);
+/// @brief True when @p status is a normal exit with code 0.
+bool exitedCleanly(std::optional<int> status);
+
+/// @brief Pids whose parent is @p parent, from /proc/*/stat (zombies included).
+std::vector<pid_t> childrenOf(pid_t parent);
+/// @brief The state letter of @p pid ('R', 'S', 'Z', ...), nullopt if gone.
+std::optional<char> processState(pid_t pid);
+/// @brief Waits up to @p timeout until @p pid has no /proc entry at all
+/// (exited and reaped). @return true if it is gone.
+bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);
+
+/// Outcome of runProgram.
+struct ProgramResult {
+  std::optional<int> exit_code;  ///< nullopt if killed or timed out
+  bool timed_out = false;
+  std::string out;  ///< all of its stdout
+  std::string err;  ///< all of its stderr
+};
+
+/// @brief Runs @p argv (argv[0] is a path) with stdin from /dev/null,
+/// collects its output, kills it after @p timeout.
+ProgramResult runProgram(const std::vector<std::string>& argv,
+                         std::chrono::milliseconds timeout = 10s);
+
+}  // namespace mc::test

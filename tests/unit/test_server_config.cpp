@@ -1,0 +1,142 @@
+/// @file test_server_config.cpp
+/// @brief cabinetd's command line: defaults, every flag in both spellings,
+/// and the mistakes that must stop the server before it starts.
+/// Runs in: the unit test process. Pure: no sockets, no files.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "server_config.hpp"
+
+namespace mc {
+namespace {
+
+/// Runs parseServerArgs on "cabinetd" followed by @p words.
+std::variant<ServerConfig, ArgsExit> parse(std::vector<std::string> words) {
+  words.insert(words.begin(), "cabinetd");
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);  // like a real argv
+  return parseServerArgs(static_cast<int>(words.size()), argv.data());
+}
+
+/// The config @p words parse to; fails the test if they do not.
+ServerConfig parseOk(std::vector<std::string> words) {
+  auto result = parse(std::move(words));
+  if (auto* exit = std::get_if<ArgsExit>(&result)) {
+    ADD_FAILURE() << "rejected (exit " << exit->exit_code << "): " << exit->message;
+    return {};
+  }
+  return std::get<ServerConfig>(result);
+}
+
+/// The ArgsExit @p words parse to; fails the test if they parse.
+ArgsExit parseExit(std::vector<std::string> words) {
+  auto result = parse(std::move(words));
+  if (!std::holds_alternative<ArgsExit>(result)) {
+    ADD_FAILURE() << "accepted, expected an exit";
+    return {"", -1};
+  }
+  return std::get<ArgsExit>(result);
+}
+
+TEST(ServerArgs, NoArgumentsGivesTheDefaults) {
+  const ServerConfig config = parseOk({});
+  EXPECT_EQ(config.host, "127.0.0.1");
+  EXPECT_EQ(config.port, kDefaultPort);
+  EXPECT_EQ(config.services.data_dir, std::filesystem::path("var"));
+  EXPECT_EQ(config.stage, 4);
+  EXPECT_EQ(config.services.parcel_lockers, 20);
+  EXPECT_EQ(config.services.food_slots, 10);
+  EXPECT_EQ(config.idle_timeout_ms, 60'000);
+  EXPECT_EQ(config.backlog, 1024);
+  EXPECT_FALSE(config.quiet);
+}
+
+TEST(ServerArgs, EveryFlagWithASeparateValue) {
+  const ServerConfig config =
+      parseOk({"--host", "0.0.0.0", "--port", "9100", "--data-dir", "/tmp/mc data", "--stage",
+               "2", "--parcel-lockers", "35", "--food-slots", "7", "--idle-timeout", "5",
+               "--backlog", "16", "--quiet"});
+  EXPECT_EQ(config.host, "0.0.0.0");
+  EXPECT_EQ(config.port, 9100);
+  EXPECT_EQ(config.services.data_dir, std::filesystem::path("/tmp/mc data"));
+  EXPECT_EQ(config.stage, 2);
+  EXPECT_EQ(config.services.parcel_lockers, 35);
+  EXPECT_EQ(config.services.food_slots, 7);
+  EXPECT_EQ(config.idle_timeout_ms, 5'000);
+  EXPECT_EQ(config.backlog, 16);
+  EXPECT_TRUE(config.quiet);
+}
+
+TEST(ServerArgs, EveryFlagWithAnEqualsSign) {
+  const ServerConfig config =
+      parseOk({"--host=localhost", "--port=9101", "--data-dir=d=1", "--stage=3",
+               "--parcel-lockers=999", "--food-slots=1", "--idle-timeout=3600", "--backlog=1"});
+  EXPECT_EQ(config.host, "localhost");
+  EXPECT_EQ(config.port, 9101);
+  EXPECT_EQ(config.services.data_dir, std::filesystem::path("d=1"));  // split at the first '='
+  EXPECT_EQ(config.stage, 3);
+  EXPECT_EQ(config.services.parcel_lockers, 999);
+  EXPECT_EQ(config.services.food_slots, 1);
+  EXPECT_EQ(config.idle_timeout_ms, 3'600'000);
+  EXPECT_EQ(config.backlog, 1);
+}
+
+TEST(ServerArgs, PortZeroMeansAnyFreePort) {
+  EXPECT_EQ(parseOk({"--port", "0"}).port, 0);
+  EXPECT_EQ(parseOk({"--port=65535"}).port, 65535);
+}
+
+TEST(ServerArgs, LaterFlagWins) {
+  EXPECT_EQ(parseOk({"--stage", "1", "--stage", "3"}).stage, 3);
+}
+
+TEST(ServerArgs, HelpExitsZeroWithTheUsage) {
+  const ArgsExit exit = parseExit({"--help"});
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_NE(exit.message.find("usage: cabinetd"), std::string::npos);
+  EXPECT_NE(exit.message.find("--parcel-lockers"), std::string::npos);
+}
+
+/// Each case: the arguments, and a piece of text the message must contain.
+struct BadArgs {
+  std::vector<std::string> words;
+  std::string mentions;
+};
+
+class ServerArgsRejects : public ::testing::TestWithParam<BadArgs> {};
+
+TEST_P(ServerArgsRejects, WithExitTwoAndTheUsage) {
+  const ArgsExit exit = parseExit(GetParam().words);
+  EXPECT_EQ(exit.exit_code, 2);
+  EXPECT_NE(exit.message.find(GetParam().mentions), std::string::npos) << exit.message;
+  EXPECT_NE(exit.message.find("usage: cabinetd"), std::string::npos) << exit.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadValues, ServerArgsRejects,
+    ::testing::Values(
+        BadArgs{{"--port", "65536"}, "--port"}, BadArgs{{"--port", "-1"}, "--port"},
+        BadArgs{{"--port", "80x"}, "80x"}, BadArgs{{"--port", " 80"}, "--port"},
+        BadArgs{{"--port", "+80"}, "--port"}, BadArgs{{"--port=1e3"}, "1e3"},
+        BadArgs{{"--port", "99999999999999999999"}, "--port"},
+        BadArgs{{"--port="}, "--port needs a value"}, BadArgs{{"--port"}, "--port needs a value"},
+        BadArgs{{"--stage", "0"}, "--stage"}, BadArgs{{"--stage", "5"}, "--stage"},
+        BadArgs{{"--parcel-lockers", "0"}, "--parcel-lockers"},
+        BadArgs{{"--parcel-lockers", "1000"}, "--parcel-lockers"},
+        BadArgs{{"--food-slots", "0"}, "--food-slots"},
+        BadArgs{{"--food-slots=1000"}, "--food-slots"},
+        BadArgs{{"--idle-timeout", "0"}, "--idle-timeout"},
+        BadArgs{{"--idle-timeout", "3601"}, "--idle-timeout"},
+        BadArgs{{"--backlog", "0"}, "--backlog"}, BadArgs{{"--host="}, "--host"},
+        BadArgs{{"--data-dir"}, "--data-dir"}, BadArgs{{"--verbose"}, "--verbose"},
+        BadArgs{{"-p", "80"}, "-p"}, BadArgs{{"stage4"}, "stage4"},
+        BadArgs{{"--quiet=yes"}, "--quiet takes no value"},
+        BadArgs{{"--help=me"}, "--help takes no value"},
+        BadArgs{{"--stage", "2", "--bogus"}, "--bogus"}));
+
+}  // namespace
+}  // namespace mc
