@@ -49,7 +49,7 @@ PipeDispatcher::~PipeDispatcher() {
   for (Link& link : links_) link.requests.reset();  // each child sees end of file
   for (Link& link : links_) {
     const int status = link.child->reapWithin(std::chrono::seconds(2));
-    logLine(link.child->name(), "service child " + describeWaitStatus(status));
+    logLine(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(status));
   }
 }
 
@@ -67,7 +67,7 @@ Reply PipeDispatcher::dispatch(Service service, const Request& request) {
 void PipeDispatcher::reapChildren() {
   for (Link& link : links_) {
     if (link.child->running() && link.child->tryReap())
-      logError(link.child->name(), "service child " + describeWaitStatus(link.child->waitStatus()));
+      logError(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(link.child->waitStatus()));
   }
 }
 

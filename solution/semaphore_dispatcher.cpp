@@ -57,7 +57,7 @@ SemaphoreDispatcher::~SemaphoreDispatcher() {
   }
   for (Link& link : links_) {
     const int status = link.child->reapWithin(std::chrono::seconds(2));
-    logLine(link.child->name(), "service child " + describeWaitStatus(status));
+    logLine(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(status));
   }
 }
 
@@ -100,7 +100,7 @@ bool SemaphoreDispatcher::awaitFeedback(Link& link, ReplySlot& slot) {
 void SemaphoreDispatcher::reapChildren() {
   for (Link& link : links_) {
     if (link.child->running() && link.child->tryReap())
-      logError(link.child->name(), "service child " + describeWaitStatus(link.child->waitStatus()));
+      logError(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(link.child->waitStatus()));
   }
 }
 

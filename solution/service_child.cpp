@@ -55,8 +55,12 @@ std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initialize
     // In the child from here on.
     keepOnlyDescriptors(keep_fds);
     dieWithParent(server);
-    ::signal(SIGINT, SIG_IGN);   // Ctrl-C reaches the whole process group;
-    ::signal(SIGPIPE, SIG_IGN);  // the server decides when we stop.
+    // Ctrl-C reaches the whole process group, and `pkill cabinetd` every
+    // process of that name; either way the server decides when we stop, after
+    // the requests in flight are answered.
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_IGN);
+    ::signal(SIGPIPE, SIG_IGN);  // a write to a closed pipe fails with EPIPE instead
     logLine(name, "service child started");
     return body();
   });

@@ -247,8 +247,9 @@ Decoded<Request> decodeRequest(const RequestHeader& header, std::string_view pay
 }
 
 Decoded<Reply> decodeReply(const ReplyHeader& header, std::string_view payload) {
-  if (!isKnownCommand(header.command)) return {std::nullopt, FrameError::kUnknownCommand};
-  // A status or service we do not know is as unusable as bad fields.
+  // The command byte is NOT checked: a reply echoes the request's byte, and the
+  // BAD_REQUEST answering an unknown command echoes that unknown code. A status
+  // or service we do not know, though, leaves the reply meaningless.
   if (!isKnownStatus(header.status)) return {std::nullopt, FrameError::kBadPayload};
   if (!isKnownService(header.service)) return {std::nullopt, FrameError::kBadPayload};
   if (payload.size() != header.payload_length) return {std::nullopt, FrameError::kBadPayload};

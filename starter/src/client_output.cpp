@@ -71,6 +71,77 @@ std::optional<Item> parseItem(std::string_view text) {
 }
 
 // ---------------------------------------------------------------------------
+// UTF-8
+// ---------------------------------------------------------------------------
+
+/// Length of the well-formed UTF-8 character starting at text[at], or 0 if
+/// the bytes there are not one (a stray continuation byte, an overlong form,
+/// a surrogate, a character cut short). Table 3-7 of the Unicode standard.
+std::size_t utf8CharLength(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[at + k]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = 0;
+  unsigned char low = 0x80;  // range allowed for the second byte
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // shorter forms are overlong
+    if (lead == 0xED) high = 0x9F;  // D800..DFFF are surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, or a lead byte UTF-8 never uses
+  }
+  if (at + length > text.size()) return 0;  // cut short
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+/// The code point of @p bytes, one well-formed UTF-8 character.
+char32_t codePoint(std::string_view bytes) {
+  static constexpr unsigned char kLeadBits[] = {0x7F, 0x1F, 0x0F, 0x07};  // by length 1..4
+  char32_t cp = static_cast<unsigned char>(bytes[0]) & kLeadBits[bytes.size() - 1];
+  for (std::size_t k = 1; k < bytes.size(); ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(bytes[k]) & 0x3F);  // 6 bits per continuation
+  }
+  return cp;
+}
+
+/// True for code points a terminal draws two columns wide: CJK ideographs,
+/// kana, Hangul, fullwidth forms (a coarse version of Unicode's East Asian Width).
+bool isWide(char32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+         (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
+}
+
+/// Columns a terminal uses to show the UTF-8 text @p text, so that a table
+/// of Chinese product names still lines up.
+std::size_t displayWidth(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t length = byte < 0x80 ? 1 : utf8CharLength(text, i);
+    if (length == 0) {  // not UTF-8: the terminal shows one replacement mark
+      width += 1;
+      i += 1;
+      continue;
+    }
+    width += isWide(codePoint(text.substr(i, length))) ? 2 : 1;
+    i += length;
+  }
+  return width;
+}
+
+// ---------------------------------------------------------------------------
 // formatHuman
 // ---------------------------------------------------------------------------
 
@@ -83,15 +154,6 @@ std::string formatCents(std::int64_t cents) {
   const std::uint64_t fraction = magnitude % 100;
   return sign + std::to_string(magnitude / 100) + (fraction < 10 ? ".0" : ".") +
          std::to_string(fraction);
-}
-
-/// Characters a terminal shows for @p text: UTF-8 bytes that start a character.
-std::size_t displayWidth(std::string_view text) {
-  std::size_t width = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;  // not a continuation byte
-  }
-  return width;
 }
 
 /// @p text padded with spaces to @p width, on the right (left-aligned) or the left.
@@ -217,36 +279,6 @@ std::string servedByText(const ServedBy& by) {
 // ---------------------------------------------------------------------------
 // formatJson
 // ---------------------------------------------------------------------------
-
-/// Length of the well-formed UTF-8 character starting at text[at], or 0 if
-/// the bytes there are not one (a stray continuation byte, an overlong form,
-/// a surrogate, a character cut short). Table 3-7 of the Unicode standard.
-std::size_t utf8CharLength(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[at + k]); };
-  const unsigned char lead = byte(0);
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // range allowed for the second byte
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // shorter forms are overlong
-    if (lead == 0xED) high = 0x9F;  // D800..DFFF are surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;  // a continuation byte, or a lead byte UTF-8 never uses
-  }
-  if (at + length > text.size()) return 0;  // cut short
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
-  }
-  return length;
-}
 
 /// @p text as a JSON string literal, quotes included. JSON text must be
 /// UTF-8, so a byte sequence that is not becomes U+FFFD instead of making

@@ -16,8 +16,8 @@ namespace mc {
 
 /// @brief Forks the child process of @p service. In the child, before @p body
 /// runs: every inherited descriptor except 0, 1, 2 and @p keep_fds is closed
-/// (the other services' pipes, the other ends of its own pipes), SIGINT is
-/// ignored (the server decides when its children stop) and the child is set to
+/// (the other services' pipes, the other ends of its own pipes), SIGINT and
+/// SIGTERM are ignored (the server decides when its children stop) and the child is set to
 /// receive SIGKILL if the server dies. @p body then opens the service's state
 /// (after fork: an SQLite connection must not be shared by two processes) and
 /// serves; its return value is the child's exit status.

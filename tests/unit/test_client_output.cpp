@@ -216,6 +216,19 @@ TEST(ClientHuman, ListIsAnAlignedTable) {
             "(vending service, pid 4121, thread 4127)");
 }
 
+TEST(ClientHuman, ChineseNamesCountTwoColumnsEach) {
+  const Reply r = reply(Command::kVendingList, Status::kOk, Service::kVending,
+                        {{"message", "2 products"},
+                         {"item", "A1;Cola;150;10"},
+                         {"item", "C2;绿茶;1200;0"}});
+  EXPECT_EQ(formatHuman(r),
+            "2 products:\n"
+            "  CODE  NAME  PRICE  STOCK\n"
+            "  A1    Cola   1.50     10\n"
+            "  C2    绿茶  12.00      0\n"
+            "(vending service, pid 4121, thread 4127)");
+}
+
 TEST(ClientHuman, BuyShowsThePriceInUnits) {
   const Reply r = reply(Command::kVendingBuy, Status::kOk, Service::kVending,
                         {{"message", "ok"},

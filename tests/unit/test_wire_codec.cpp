@@ -56,11 +56,11 @@ const Bytes kGoldenRequest = [] {
 const Bytes kGoldenReply = [] {
   Bytes frame = {0x4D, 0x43, 0x01, 0x02,   // magic, version 1, command 2 (echoed)
                  0x00, 0x00, 0x00, 0x07,   // request id 7 (echoed)
-                 0x00, 0x01, 0x00, 0x1B,   // status OK, service parcel, length 27
+                 0x00, 0x01, 0x00, 0x27,   // status OK, service parcel, length 39
                  0x00, 0x00, 0x10, 0x92,   // pid 4242
                  0x00, 0x00, 0x10, 0x93,   // tid 4243
                  0x00, 0x00, 0x00, 0x00};  // reserved
-  Bytes payload = bytesOf("message=picked up\nlocker=3\n");
+  Bytes payload = bytesOf("message=Locker P-03 opened\nlocker=P-03\n");
   frame.insert(frame.end(), payload.begin(), payload.end());
   return frame;
 }();
@@ -80,8 +80,8 @@ Reply goldenReply() {
   reply.request_id = 7;
   reply.status = Status::kOk;
   reply.served_by = ServedBy{Service::kParcel, 4242, 4243};
-  reply.fields.add("message", "picked up");
-  reply.fields.add("locker", "3");
+  reply.fields.add("message", "Locker P-03 opened");
+  reply.fields.add("locker", "P-03");
   return reply;
 }
 
@@ -389,9 +389,19 @@ TEST(WireCodec, UnknownCommand) {
     EXPECT_EQ(decoded.error, FrameError::kUnknownCommand) << int{code};
     EXPECT_FALSE(decoded.value);
   }
-  Bytes reply = kGoldenReply;
-  reply[3] = 0;
-  EXPECT_EQ(decodeReplyFrame(reply).error, FrameError::kUnknownCommand);
+}
+
+TEST(WireCodec, ReplyEchoesAnUnknownCommandByte) {
+  // The server's BAD_REQUEST to command 42 echoes 42; the client must read it.
+  Request unknown;
+  unknown.command = static_cast<Command>(42);
+  unknown.request_id = 5;
+  Reply reply = makeReply(unknown, Status::kBadRequest, "unknown command");
+  Decoded<Reply> decoded = decodeReplyFrame(encodeReply(reply));
+  ASSERT_EQ(decoded.error, FrameError::kNone);
+  EXPECT_EQ(static_cast<int>(decoded.value->command), 42);
+  EXPECT_EQ(decoded.value->status, Status::kBadRequest);
+  EXPECT_EQ(commandName(decoded.value->command), "UNKNOWN_COMMAND");
 }
 
 TEST(WireCodec, BadPayload) {

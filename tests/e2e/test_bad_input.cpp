@@ -1,0 +1,222 @@
+/// @file test_bad_input.cpp
+/// @brief Clients that break the protocol: wrong magic, version or length,
+/// unknown commands, garbage payloads, half frames, vanishing peers, and
+/// floods of empty connections. After each, the server must still serve a
+/// fresh client (and, where the contract says so, the same one).
+/// Runs in: the e2e test process, with raw sockets (test_client.hpp).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_process.hpp"
+#include "test_client.hpp"
+
+namespace mc::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class BadInput : public ::testing::TestWithParam<int> {
+ protected:
+  ServerOptions options() const {
+    ServerOptions options;
+    options.stage = GetParam();
+    return options;
+  }
+};
+
+// A well-formed request frame for @p command with @p id.
+Bytes validFrame(Command command, std::uint32_t id) {
+  Request request = makeRequest(command);
+  request.request_id = id;
+  return encodeRequest(request);
+}
+
+// Reads one reply on @p socket and checks it is BAD_REQUEST.
+void expectBadRequestReply(const Fd& socket) {
+  IncomingReply got = readReply(socket);
+  ASSERT_EQ(got.io, IoStatus::kOk) << "no reply, read said: " << ioStatusName(got.io);
+  ASSERT_EQ(got.error, FrameError::kNone) << "the reply itself is malformed";
+  EXPECT_EQ(got.reply.status, Status::kBadRequest);
+  EXPECT_FALSE(fieldOf(got.reply, "message").empty()) << "a refusal should say why";
+}
+
+// Sends @p header (and nothing after it); expects BAD_REQUEST, then a close.
+void expectRefusedAndClosed(std::uint16_t port, const RawHeader& header) {
+  Fd socket = connectRaw(port);
+  ASSERT_TRUE(sendBytes(socket, encodeRawHeader(header)));
+  expectBadRequestReply(socket);
+  EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a broken stream open";
+}
+
+TEST_P(BadInput, WrongMagicIsRefusedAndClosed) {
+  ServerProcess server{options()};
+  RawHeader header;
+  header.magic = 0x4745;  // "GE", as in an HTTP "GET"
+  expectRefusedAndClosed(server.port(), header);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, WrongVersionIsRefusedAndClosed) {
+  ServerProcess server{options()};
+  RawHeader header;
+  header.version = kVersion + 1;
+  expectRefusedAndClosed(server.port(), header);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, OverlongPayloadIsRefusedAndClosed) {
+  ServerProcess server{options()};
+  RawHeader header;
+  header.payload_length = kMaxRequestPayload + 44;  // the payload itself is never sent
+  expectRefusedAndClosed(server.port(), header);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, UnknownCommandIsRefusedButTheConnectionStays) {
+  ServerProcess server{options()};
+  {
+    Fd socket = connectRaw(server.port());
+    const std::string payload = "product=A1\n";
+    RawHeader header;
+    header.command = 99;
+    header.request_id = 41;
+    header.payload_length = static_cast<std::uint16_t>(payload.size());
+    Bytes frame = encodeRawHeader(header);
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    ASSERT_TRUE(sendBytes(socket, frame));
+    expectBadRequestReply(socket);
+
+    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kStatus, 42)));
+    IncomingReply next = readReply(socket);
+    ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after an unknown command";
+    EXPECT_EQ(next.reply.request_id, 42u);
+    EXPECT_EQ(next.reply.status, Status::kOk);
+  }
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
+  ServerProcess server{options()};
+  {
+    Fd socket = connectRaw(server.port());
+    std::uint32_t id = 1;
+    for (std::string payload : {"no equals sign\n", "code=123456", "=value\n", "Bad Key=1\n"}) {
+      RawHeader header;
+      header.command = static_cast<std::uint8_t>(Command::kParcelPickup);
+      header.request_id = id++;
+      header.payload_length = static_cast<std::uint16_t>(payload.size());
+      Bytes frame = encodeRawHeader(header);
+      frame.insert(frame.end(), payload.begin(), payload.end());
+      ASSERT_TRUE(sendBytes(socket, frame));
+      SCOPED_TRACE("payload '" + payload + "'");
+      expectBadRequestReply(socket);
+    }
+    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kVendingList, 99)));
+    IncomingReply next = readReply(socket);
+    ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after a bad payload";
+    EXPECT_EQ(next.reply.request_id, 99u);
+    EXPECT_EQ(next.reply.status, Status::kOk);
+  }
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
+  ServerProcess server{options()};
+  for (std::size_t cut : {std::size_t{1}, std::size_t{7}, kRequestHeaderSize + 3}) {
+    Request request = makeRequest(Command::kParcelPickup, {{"code", "123456"}});
+    Bytes frame = encodeRequest(request);
+    frame.resize(cut);  // a header, or a header and part of its payload
+    Fd socket = connectRaw(server.port());
+    ASSERT_TRUE(sendBytes(socket, frame));
+  }  // each socket closes here
+  EXPECT_TRUE(server.running()) << "the server died";
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, HalfAFrameThenSilenceIsClosedAfterTheIdleTimeout) {
+  ServerOptions idle = options();
+  idle.idle_timeout_s = 1;
+  ServerProcess server{idle};
+  Fd socket = connectRaw(server.port());
+  Bytes frame = validFrame(Command::kStatus, 1);
+  frame.resize(9);
+  ASSERT_TRUE(sendBytes(socket, frame));
+  if (GetParam() >= 2) {  // one thread per connection: others are served meanwhile
+    EXPECT_TRUE(isServed(server.port())) << "a stalled client blocked the others";
+  }
+  Clock::time_point sent = Clock::now();
+  EXPECT_TRUE(waitForClose(socket, 5s)) << "the stalled connection was never closed";
+  EXPECT_LT(Clock::now() - sent, 4s);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, PipelinedRequestsAreAnsweredInOrder) {
+  ServerProcess server{options()};
+  {
+    Fd socket = connectRaw(server.port());
+    Bytes frames;
+    for (std::uint32_t id : {7u, 8u, 9u}) {
+      Bytes frame = validFrame(id == 8 ? Command::kVendingList : Command::kStatus, id);
+      frames.insert(frames.end(), frame.begin(), frame.end());
+    }
+    ASSERT_TRUE(sendBytes(socket, frames));  // one write: three requests
+    for (std::uint32_t id : {7u, 8u, 9u}) {
+      IncomingReply got = readReply(socket);
+      ASSERT_EQ(got.io, IoStatus::kOk) << "reply " << id << ": " << ioStatusName(got.io);
+      EXPECT_EQ(got.reply.request_id, id);
+      EXPECT_EQ(got.reply.status, Status::kOk);
+    }
+  }
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+// The seed server died of SIGPIPE here: it wrote replies to a client that
+// had already gone. Both a polite close (FIN) and a reset (RST) are tried.
+TEST_P(BadInput, PipelinedRequestsThenImmediateCloseDoNotKillTheServer) {
+  ServerProcess server{options()};
+  Bytes frames;
+  for (std::uint32_t id : {1u, 2u, 3u}) {
+    Command command = id == 1 ? Command::kParcelDeposit : id == 2 ? Command::kVendingList
+                                                                  : Command::kStatus;
+    Bytes frame = validFrame(command, id);
+    frames.insert(frames.end(), frame.begin(), frame.end());
+  }
+  for (int round = 0; round < 20; ++round) {
+    Fd socket = connectRaw(server.port());
+    ASSERT_TRUE(sendBytes(socket, frames));
+    if (round % 2 == 1) abortConnection(std::move(socket));  // RST; else ~Fd sends FIN
+  }
+  std::this_thread::sleep_for(200ms);  // let the server try to write the replies
+  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, ManyConnectAndCloseDoNotLeakDescriptors) {
+  ServerProcess server{options()};
+  ASSERT_TRUE(isServed(server.port()));  // warm up: threads, databases, children
+  std::this_thread::sleep_for(100ms);
+  const int before = server.openFdCount();
+  ASSERT_GT(before, 0);
+
+  for (int i = 0; i < 100; ++i) {
+    Fd socket = connectRaw(server.port());
+  }  // closed at once, without a byte
+  EXPECT_TRUE(isServed(server.port()));
+
+  // Closing takes the server a moment; the count must come back down.
+  Clock::time_point deadline = Clock::now() + 5s;
+  int after = server.openFdCount();
+  while (after > before && Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    after = server.openFdCount();
+  }
+  EXPECT_LE(after, before) << "descriptors leaked by 100 empty connections";
+}
+
+INSTANTIATE_TEST_SUITE_P(Stages, BadInput, ::testing::Values(1, 2, 3, 4), stageName);
+
+}  // namespace
+}  // namespace mc::test

@@ -1,0 +1,186 @@
+/// @file test_shutdown.cpp
+/// @brief SIGTERM and SIGINT while 32 clients are busy: cabinetd exits 0
+/// within 5 s, leaves no process and no /dev/shm file behind, and every
+/// request in flight gets its reply or a clean close, never a hang.
+/// Runs in: the e2e test process: the main thread signals the server while
+/// client threads keep it busy.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_process.hpp"
+#include "test_client.hpp"
+
+namespace mc::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kClients = 32;
+// A call must end this soon after the signal: a reply, or the connection closing.
+constexpr auto kNoHangLimit = 6s;
+
+std::set<std::string> sharedMemoryFiles() {
+  std::set<std::string> names;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", error)) {
+    names.insert(entry.path().filename().string());
+  }
+  return names;
+}
+
+/// What the clients saw, shared with the main thread.
+struct LoadState {
+  std::atomic<bool> stop{false};        ///< set by the main thread at the end
+  std::atomic<int> replies{0};          ///< replies received, all clients
+  std::atomic<bool> signalled{false};   ///< the server has been sent the signal
+  std::atomic<Clock::rep> signal_time{0};
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  int finished = 0;                    // guarded by mutex
+  std::vector<std::string> problems;   // guarded by mutex
+
+  void problem(std::string what) {
+    std::scoped_lock lock{mutex};
+    if (problems.size() < 20) problems.push_back(std::move(what));
+  }
+};
+
+// Commands that are fine to repeat under load, each with its acceptable outcomes.
+Request loadRequest(int client, int step) {
+  switch ((client + step) % 4) {
+    case 0: return depositParcel(static_cast<std::uint32_t>(client));
+    case 1: return buy("A2", static_cast<std::uint32_t>(client));
+    case 2: return listProducts();
+    default: return status();
+  }
+}
+
+bool acceptableUnderShutdown(Status status) {
+  // FULL and OUT_OF_STOCK are normal answers to this load; UNAVAILABLE and
+  // BUSY are polite refusals from a server on its way out.
+  return status == Status::kOk || status == Status::kFull || status == Status::kOutOfStock ||
+         status == Status::kUnavailable || status == Status::kBusy;
+}
+
+// One client: calls until the server goes away (or the test says stop).
+void runClient(int id, std::uint16_t port, LoadState& state) {
+  try {
+    ClientSession session{"127.0.0.1", port, 10s};
+    for (int step = 0; !state.stop; ++step) {
+      Request request = loadRequest(id, step);
+      Command command = request.command;
+      ClientSession::Result result = session.call(std::move(request));
+      Clock::time_point ended = Clock::now();
+      if (state.signalled) {
+        Clock::time_point signalled{Clock::duration{state.signal_time.load()}};
+        if (ended - signalled > kNoHangLimit) {
+          state.problem("client " + std::to_string(id) + ": a call hung past the shutdown");
+        }
+      }
+      if (!result.ok) {
+        // Before the signal nothing may fail; after it, a clean close is the end.
+        if (!state.signalled) state.problem("client " + std::to_string(id) + ": " + result.error);
+        break;
+      }
+      if (result.reply.command != command || !acceptableUnderShutdown(result.reply.status)) {
+        state.problem("client " + std::to_string(id) + ": " + describe(result));
+      }
+      ++state.replies;
+    }
+  } catch (const std::exception& e) {
+    // connect() refused: the server already stopped listening. Fine after the signal.
+    if (!state.signalled) state.problem("client " + std::to_string(id) + ": " + e.what());
+  }
+  std::scoped_lock lock{state.mutex};
+  ++state.finished;
+  state.changed.notify_all();
+}
+
+class Shutdown : public ::testing::TestWithParam<int> {
+ protected:
+  void shutDownUnderLoad(int signal);
+};
+
+void Shutdown::shutDownUnderLoad(int signal) {
+  const std::set<std::string> shm_before = sharedMemoryFiles();
+  ServerOptions options;
+  options.stage = GetParam();
+  options.parcel_lockers = 100;
+  ServerProcess server{options};
+  ASSERT_TRUE(isServed(server.port()));
+  std::vector<pid_t> children = server.childPids();
+
+  LoadState state;
+  std::vector<std::thread> threads;
+  for (int id = 0; id < kClients; ++id) {
+    threads.emplace_back(runClient, id, server.port(), std::ref(state));
+  }
+  // Wait for real load: replies flowing (stage 1 serves one client at a time).
+  Clock::time_point load_deadline = Clock::now() + 5s;
+  while (state.replies < 200 && Clock::now() < load_deadline) std::this_thread::sleep_for(5ms);
+  EXPECT_GT(state.replies.load(), 0) << "no client was served before the signal";
+
+  state.signal_time = Clock::now().time_since_epoch().count();
+  state.signalled = true;
+  Clock::time_point signalled = Clock::now();
+  std::optional<int> exit = server.stop(signal, 5s);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled);
+  EXPECT_TRUE(exitedCleanly(exit)) << "after " << ::strsignal(signal) << ": "
+                                   << describeWaitStatus(exit) << " (" << took.count() << " ms)";
+
+  // Clients end by themselves once the server is gone; bound that too.
+  {
+    std::unique_lock lock{state.mutex};
+    bool done = state.changed.wait_for(lock, 20s, [&] { return state.finished == kClients; });
+    if (!done) {
+      std::fprintf(stderr, "FATAL: %d client threads hung after the server exited\n",
+                   kClients - state.finished);
+      std::abort();  // cannot join a hung thread; fail loudly instead of hanging
+    }
+  }
+  state.stop = true;
+  for (std::thread& thread : threads) thread.join();
+
+  for (const std::string& problem : state.problems) ADD_FAILURE() << problem;
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+  for (pid_t child : children) {
+    EXPECT_FALSE(processState(child).has_value()) << "service child " << child << " survived";
+  }
+  std::set<std::string> shm_after = sharedMemoryFiles();
+  for (const std::string& name : shm_after) {
+    EXPECT_TRUE(shm_before.contains(name)) << "/dev/shm/" << name << " left behind";
+  }
+}
+
+TEST_P(Shutdown, SigtermUnderLoad) { shutDownUnderLoad(SIGTERM); }
+
+TEST_P(Shutdown, SigintUnderLoad) { shutDownUnderLoad(SIGINT); }
+
+TEST_P(Shutdown, IdleServerStopsAtOnce) {
+  ServerOptions options;
+  options.stage = GetParam();
+  ServerProcess server{options};
+  ClientSession idle = server.connect();  // an open, silent connection must not delay the exit
+  Clock::time_point signalled = Clock::now();
+  std::optional<int> exit = server.stop(SIGTERM, 5s);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_LT(Clock::now() - signalled, 3s);
+  EXPECT_TRUE(ServerProcess::leftovers().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stages, Shutdown, ::testing::Values(1, 2, 3, 4), stageName);
+
+}  // namespace
+}  // namespace mc::test
