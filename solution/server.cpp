@@ -7,8 +7,10 @@
 ///  1. the dispatcher forks the service children (stages 3, 4) while this is
 ///     still the only thread, and before the listening socket exists, so no
 ///     child inherits it;
-///  2. the listening socket, then "listening on ..." for whoever waits for it;
-///  3. the signal handlers, then the accept loop.
+///  2. the signal handlers, after the fork (the children must not inherit
+///     them) and before anyone can know we are up (a SIGTERM sent the moment
+///     "listening on" appears must find them installed);
+///  3. the listening socket and "listening on ...", then the accept loop.
 /// Shutdown is the same steps backwards; see shutDown().
 #include "server.hpp"
 
@@ -83,20 +85,20 @@ class Server {
 
   int run() {
     announce(config_, listener_);
-    ShutdownSignals signals;
-    ConnectionThreads threads(*dispatcher_, signals.stopFd(), idle_timeout_);
-    acceptUntilStopped(signals, threads);
+    ConnectionThreads threads(*dispatcher_, signals_.stopFd(), idle_timeout_);
+    acceptUntilStopped(threads);
     return shutDown(threads);
   }
 
  private:
-  void acceptUntilStopped(ShutdownSignals& signals, ConnectionThreads& threads) {
+  void acceptUntilStopped(ConnectionThreads& threads) {
     std::uint64_t accepted = 0;
+    dispatcher_->reapChildren();  // a child may have died before our handler existed
     for (;;) {
-      const Events events = waitForEvents(listener_, signals);
+      const Events events = waitForEvents(listener_, signals_);
       if (events.stop) return;
       if (events.child_exited) {
-        signals.drainChildEvents();
+        signals_.drainChildEvents();
         dispatcher_->reapChildren();
       }
       if (!events.connection) continue;
@@ -104,7 +106,7 @@ class Server {
       if (!client->socket) continue;
       if (config_.stage == 1) {
         // Iterative: this client has the whole server until it leaves.
-        serveConnection(client->socket, *dispatcher_, signals.stopFd(), idle_timeout_);
+        serveConnection(client->socket, *dispatcher_, signals_.stopFd(), idle_timeout_);
       } else {
         threads.start(std::move(client));
       }
@@ -132,6 +134,7 @@ class Server {
   const ServerConfig& config_;
   const std::chrono::milliseconds idle_timeout_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  ShutdownSignals signals_;
   Fd listener_;
 };
 

@@ -15,7 +15,6 @@
 #include <sys/time.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
@@ -111,23 +110,27 @@ ClientSession::Result failure(std::string why, bool connection_closed = false) {
   return result;
 }
 
+// Error texts use std::generic_category().message() rather than strerror(),
+// which may share one buffer between threads.
+
 /// What went wrong when writeRequest() returned false; @p error is its errno.
 ClientSession::Result writeFailure(int error) {
   if (error == EPIPE || error == ECONNRESET) return failure("server closed the connection", true);
   if (error == EAGAIN || error == EWOULDBLOCK) return failure("timed out sending the request");
-  return failure(std::string("sending the request failed: ") + std::strerror(error));
+  return failure("sending the request failed: " + std::generic_category().message(error));
 }
 
 /// What went wrong when readReply() did not return a whole frame.
 ClientSession::Result readFailure(IoStatus io, int error) {
   switch (io) {
     case IoStatus::kClosed: return failure("server closed the connection", true);
-    case IoStatus::kTruncated: return failure("server closed the connection in the middle of a reply");
+    case IoStatus::kTruncated:
+      return failure("server closed the connection in the middle of a reply");
     case IoStatus::kTimedOut: return failure("timed out waiting for the reply");
     case IoStatus::kOk: break;  // not a failure; not passed here
     case IoStatus::kError:
       if (error == ECONNRESET) return failure("server closed the connection", true);
-      return failure(std::string("reading the reply failed: ") + std::strerror(error));
+      return failure("reading the reply failed: " + std::generic_category().message(error));
   }
   return failure("reading the reply failed");
 }

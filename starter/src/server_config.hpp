@@ -25,13 +25,16 @@ struct ServerConfig {
   bool quiet = false;               ///< no per-connection log lines
 };
 
-/// @brief Parses cabinetd's arguments. @return the config, or the text of
-/// the error (or of --help) to print.
-/// Second alternative: {message, exit code} (0 for --help, 2 for a usage error).
+/// What to print instead of starting the server, and the exit status.
 struct ArgsExit {
-  std::string message;
-  int exit_code;
+  std::string message;  ///< the usage text, after the error if there was one
+  int exit_code;        ///< 0 for --help, 2 for a usage error
 };
+
+/// @brief Parses cabinetd's arguments: "--flag value" or "--flag=value";
+/// numbers must be whole decimal integers in range.
+/// @return the config, or the ArgsExit to print (never exits itself).
+/// Thread safety: pure; reads only @p argv.
 std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv);
 
 }  // namespace mc

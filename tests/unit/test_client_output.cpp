@@ -198,7 +198,8 @@ TEST(ClientHuman, FoodPickup) {
 TEST(ClientHuman, ErrorShowsStatusAndMessage) {
   const Reply r = reply(Command::kParcelPickup, Status::kWrongCode, Service::kParcel,
                         {{"message", "Wrong code"}});
-  EXPECT_EQ(formatHuman(r), "Error WRONG_CODE: Wrong code  (parcel service, pid 4121, thread 4127)");
+  EXPECT_EQ(formatHuman(r),
+            "Error WRONG_CODE: Wrong code  (parcel service, pid 4121, thread 4127)");
 }
 
 TEST(ClientHuman, ListIsAnAlignedTable) {
@@ -236,7 +237,8 @@ TEST(ClientHuman, BuyShowsThePriceInUnits) {
                          {"name", "Cola"},
                          {"price", "150"},
                          {"stock", "9"}});
-  EXPECT_EQ(formatHuman(r), "Bought A1 (Cola) for 1.50. 9 left.  (vending service, pid 4121, thread 4127)");
+  EXPECT_EQ(formatHuman(r),
+            "Bought A1 (Cola) for 1.50. 9 left.  (vending service, pid 4121, thread 4127)");
 }
 
 TEST(ClientHuman, StatusIsASmallTable) {
