@@ -154,14 +154,15 @@ TEST(RobustIo, ReadsAMessageSentOneByteAtATimeThroughAPipe) {
 
   // The writer owns the write end and closes it when done: the reader gets
   // the message or, at worst, EOF, never an endless wait.
-  auto writer = std::async(std::launch::async, [&message, end = std::move(pipe.write_end)]() mutable {
+  auto writeSlowly = [&message, end = std::move(pipe.write_end)]() mutable {
     Fd mine = std::move(end);  // closed when this body returns, not with the future
     for (char byte : message) {
       if (!writeAll(mine, &byte, 1)) return false;
       std::this_thread::sleep_for(1ms);
     }
     return true;
-  });
+  };
+  auto writer = std::async(std::launch::async, std::move(writeSlowly));
 
   std::vector<char> received(message.size());
   EXPECT_EQ(readExactly(pipe.read_end, received.data(), received.size()), IoStatus::kOk);

@@ -187,7 +187,8 @@ TEST(WireFields, EmptyTextIsNoFields) {
 }
 
 TEST(WireFields, RepeatedKeysKeepTheirOrder) {
-  std::optional<Fields> fields = decodeFields("message=ok\nitem=A1;Cola;150;3\nitem=B2;Chips;90;0\n");
+  std::optional<Fields> fields =
+      decodeFields("message=ok\nitem=A1;Cola;150;3\nitem=B2;Chips;90;0\n");
   ASSERT_TRUE(fields);
   EXPECT_EQ(fields->find("item"), "A1;Cola;150;3");
   std::vector<std::string_view> items = fields->findAll("item");
