@@ -21,6 +21,7 @@
 #include "robust_io.hpp"
 #include "semaphore_child.hpp"
 #include "service_child.hpp"
+#include "worker_pool.hpp"
 
 namespace mc {
 
@@ -37,13 +38,14 @@ constexpr std::chrono::milliseconds kLivenessCheck{100};
 
 }  // namespace
 
-SemaphoreDispatcher::SemaphoreDispatcher(const ServiceOptions& options) {
+SemaphoreDispatcher::SemaphoreDispatcher(const ServiceOptions& options, int pool_workers) {
   for (Service service : kServices) {
     Link& link = links_[indexOf(service)];
     Pipe requests = makePipe();
     ServiceChannel& channel = *link.channel;
     link.child = spawnServiceChild(service, {requests.read_end.get()}, [&] {
       auto state = openServiceState(service, options);
+      if (pool_workers > 0) return runWorkerPool(*state, channel, requests.read_end, pool_workers);
       return runSemaphoreChild(*state, channel, requests.read_end);
     });
     link.requests = std::move(requests.write_end);  // the read end closes here
@@ -53,7 +55,9 @@ SemaphoreDispatcher::SemaphoreDispatcher(const ServiceOptions& options) {
 SemaphoreDispatcher::~SemaphoreDispatcher() {
   for (Link& link : links_) {
     link.channel->stopping.store(true);
-    link.channel->doorbell.post();  // wake it to see the flag
+    // Wake the child to see the flag. One post is enough for a pool too: each
+    // worker that sees the flag posts again for the next (worker_pool.cpp).
+    link.channel->doorbell.post();
   }
   for (Link& link : links_) {
     const int status = link.child->reapWithin(std::chrono::seconds(2));

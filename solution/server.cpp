@@ -15,6 +15,7 @@
 #include "server.hpp"
 
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -42,7 +43,7 @@ std::unique_ptr<Dispatcher> makeDispatcher(const ServerConfig& config) {
     case 1:
     case 2: return std::make_unique<InlineDispatcher>(config.services);
     case 3: return std::make_unique<PipeDispatcher>(config.services);
-    default: return std::make_unique<SemaphoreDispatcher>(config.services);
+    default: return std::make_unique<SemaphoreDispatcher>(config.services, config.pool);
   }
 }
 
@@ -51,6 +52,16 @@ std::unique_ptr<Dispatcher> makeDispatcher(const ServerConfig& config) {
 void checkDataDir(const ServiceOptions& options) {
   std::filesystem::create_directories(options.data_dir);
   for (Service service : kServices) openServiceState(service, options);
+}
+
+// Each connection holds a socket, and the default soft limit on open files
+// (often 1024) would refuse clients long before memory runs out. The hard
+// limit is what the administrator allows; the soft one is ours to raise.
+void raiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);  // failing leaves the old limit: not fatal
 }
 
 void announce(const ServerConfig& config, const Fd& listener) {
@@ -142,6 +153,7 @@ class Server {
 
 int runServer(const ServerConfig& config) {
   checkDataDir(config.services);
+  raiseOpenFileLimit();
   Server server(config);
   return server.run();
 }

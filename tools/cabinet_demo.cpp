@@ -294,8 +294,9 @@ class User {
 
   // A courier or a restaurant: deposit, hand the code over; retry when FULL.
   void deposit(Command command, const std::string& role, const std::string& goods) {
-    const std::string operation = goods + " deposit";
-    const char prefix = command == Command::kParcelDeposit ? 'P' : 'F';
+    const bool parcel = command == Command::kParcelDeposit;
+    const std::string operation = parcel ? "parcel deposit" : "food deposit";
+    const char prefix = parcel ? 'P' : 'F';
     for (int done = 0; done < world_.args.rounds && !timeIsUp();) {
       Request request;
       request.command = command;
@@ -317,8 +318,7 @@ class User {
       world_.tally.reply(operation, *reply, false);
       world_.tally.live(role + " " + std::to_string(id_) + " stored a " + goods + " in " + locker +
                         ", code " + code + "  " + servedBy(*reply));
-      Command pickup = command == Command::kParcelDeposit ? Command::kParcelPickup
-                                                          : Command::kFoodPickup;
+      Command pickup = parcel ? Command::kParcelPickup : Command::kFoodPickup;
       world_.handoff.push(Ticket{pickup, code, locker, id_});
       ++done;
     }

@@ -23,8 +23,11 @@ class SemaphoreDispatcher final : public Dispatcher {
  public:
   /// @brief Maps the shared channels and forks the three service children.
   /// Call before starting any thread.
+  /// @param pool_workers 0: each child starts a thread per request
+  ///        (semaphore_child.hpp); N > 0: each child keeps N worker threads
+  ///        (lab 6, worker_pool.hpp).
   /// @throws std::system_error if a mapping, a pipe or a fork fails.
-  explicit SemaphoreDispatcher(const ServiceOptions& options);
+  explicit SemaphoreDispatcher(const ServiceOptions& options, int pool_workers = 0);
   /// @brief Tells each child to stop, reaps it, then unmaps the channels.
   /// Requests must no longer be in flight.
   ~SemaphoreDispatcher() override;

@@ -31,6 +31,8 @@ constexpr std::string_view kUsage =
     "  --food-slots N        food compartments, 1..999 (default 10)\n"
     "  --idle-timeout S      close a connection silent for S seconds, 1..3600 (default 60)\n"
     "  --backlog N           listen(2) backlog, 1..65535 (default 1024)\n"
+    "  --pool N              stage 4: N worker threads per service child, 0..256;\n"
+    "                          0 starts a thread per request (default 0)\n"
     "  --quiet               log errors only, not every connection\n"
     "  --help                print this text and exit\n";
 
@@ -73,7 +75,7 @@ std::optional<std::string> readNumber(std::string_view name, std::string_view va
 /// The flags that take a value; applyValue() handles exactly these.
 bool takesValue(std::string_view name) {
   for (std::string_view known : {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers",
-                                 "--food-slots", "--idle-timeout", "--backlog"}) {
+                                 "--food-slots", "--idle-timeout", "--backlog", "--pool"}) {
     if (name == known) return true;
   }
   return false;
@@ -111,6 +113,7 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
   }
   if (name == "--food-slots") return readNumber(name, value, 1, 999, config.services.food_slots);
   if (name == "--backlog") return readNumber(name, value, 1, 65535, config.backlog);
+  if (name == "--pool") return readNumber(name, value, 0, 256, config.pool);
   return "unknown option " + std::string(name);  // unreachable while takesValue() agrees
 }
 

@@ -23,6 +23,7 @@ struct ServerConfig {
   int idle_timeout_ms = 60'000;     ///< close a connection silent this long
   int backlog = 1024;               ///< listen(2) backlog: bursts of hundreds
   bool quiet = false;               ///< no per-connection log lines
+  int pool = 0;                     ///< stage 4: worker threads per child; 0 = a thread per request
 };
 
 /// What to print instead of starting the server, and the exit status.

@@ -70,7 +70,7 @@ struct ServerOptions {
   std::filesystem::path data_dir;  ///< empty: a fresh directory of our own
 };
 
-/// One running cabinetd. Move-only in spirit: neither copyable nor movable,
+/// One running cabinetd. Neither copyable nor movable,
 /// because the destructor must reap exactly once. Not thread-safe: use it
 /// from the test's main thread (clients on other threads only need port()).
 class ServerProcess {

@@ -52,6 +52,7 @@ TEST(ServerArgs, NoArgumentsGivesTheDefaults) {
   EXPECT_EQ(config.services.food_slots, 10);
   EXPECT_EQ(config.idle_timeout_ms, 60'000);
   EXPECT_EQ(config.backlog, 1024);
+  EXPECT_EQ(config.pool, 0);
   EXPECT_FALSE(config.quiet);
 }
 
@@ -88,6 +89,12 @@ TEST(ServerArgs, EveryFlagWithAnEqualsSign) {
 TEST(ServerArgs, PortZeroMeansAnyFreePort) {
   EXPECT_EQ(parseOk({"--port", "0"}).port, 0);
   EXPECT_EQ(parseOk({"--port=65535"}).port, 65535);
+}
+
+TEST(ServerArgs, PoolTakesZeroTo256Workers) {
+  EXPECT_EQ(parseOk({"--pool", "8"}).pool, 8);
+  EXPECT_EQ(parseOk({"--pool=0"}).pool, 0);
+  EXPECT_EQ(parseOk({"--pool=256"}).pool, 256);
 }
 
 TEST(ServerArgs, LaterFlagWins) {
@@ -131,7 +138,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{{"--food-slots=1000"}, "--food-slots"},
         BadArgs{{"--idle-timeout", "0"}, "--idle-timeout"},
         BadArgs{{"--idle-timeout", "3601"}, "--idle-timeout"},
-        BadArgs{{"--backlog", "0"}, "--backlog"}, BadArgs{{"--host="}, "--host"},
+        BadArgs{{"--backlog", "0"}, "--backlog"}, BadArgs{{"--pool", "257"}, "--pool"},
+        BadArgs{{"--pool", "-1"}, "--pool"}, BadArgs{{"--pool"}, "--pool needs a value"},
+        BadArgs{{"--host="}, "--host"},
         BadArgs{{"--data-dir"}, "--data-dir"}, BadArgs{{"--verbose"}, "--verbose"},
         BadArgs{{"-p", "80"}, "-p"}, BadArgs{{"stage4"}, "stage4"},
         BadArgs{{"--quiet=yes"}, "--quiet takes no value"},

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench.sh: build the Release server and cabinet-bench, then measure every
+# stage, the thread pool and the echo baseline in one run, and write the
+# figures and the plot used by docs/performance.md.
+#
+#   ./scripts/bench.sh                 # ~3 minutes: 3 s per point
+#   SECONDS_PER_POINT=10 ./scripts/bench.sh
+#   ./scripts/bench.sh --clients 1,64  # extra flags go to cabinet-bench
+#
+# Output: a table on stdout, docs/performance/results.json and
+# docs/performance/throughput.svg. Build dir: build-bench (Release).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$root/build-bench}"
+out="$root/docs/performance"
+mkdir -p "$out"
+
+# -O2: g++ 12 at -O3 warns falsely (-Wrestrict) in std::string code, and we build with -Werror.
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
+cmake --build "$build" --target cabinetd_solution cabinet-bench cabinet-echo >/dev/null
+
+"$build/bin/cabinet-bench" \
+  --baseline echo --stages 1,2,3,4 --pools 8 \
+  --clients 1,8,64,256,1000 --seconds "${SECONDS_PER_POINT:-3}" \
+  --json "$out/results.json" --svg "$out/throughput.svg" "$@"

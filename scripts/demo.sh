@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# demo.sh: builds, starts cabinetd on a free port with a fresh data dir, runs
+# cabinet-demo (36 simulated users) against it, then stops the server with
+# SIGTERM and checks that it shut down cleanly.
+#   MC_BUILD_DIR=DIR  use the programs already built in DIR (no build step)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -n "${MC_BUILD_DIR:-}" ]; then
+  bin="$MC_BUILD_DIR/bin"
+else
+  cmake --preset default
+  cmake --build --preset default
+  bin=build/bin
+fi
+
+data_dir=$(mktemp -d)
+fifo="$data_dir/stdout"
+mkfifo "$fifo"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet >"$fifo" &
+server_pid=$!
+exec 3<"$fifo"
+
+# The first stdout line is "listening on 127.0.0.1:PORT".
+if ! read -r -t 10 line <&3; then
+  echo "demo: cabinetd did not start" >&2
+  exit 1
+fi
+port=${line##*:}
+echo "demo: cabinetd pid $server_pid, $line"
+
+status=0
+"$bin/cabinet-demo" --port "$port" --users 36 || status=$?
+
+kill -TERM "$server_pid"
+for _ in $(seq 50); do  # 5 s at most
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$server_pid" 2>/dev/null; then
+  echo "demo: cabinetd still running 5 s after SIGTERM" >&2
+  exit 1
+fi
+server_status=0
+wait "$server_pid" || server_status=$?
+server_pid=""
+exec 3<&-
+if [ "$server_status" -ne 0 ]; then
+  echo "demo: cabinetd exited with status $server_status" >&2
+  exit 1
+fi
+echo "demo: cabinetd shut down cleanly (exit 0)"
+exit "$status"
