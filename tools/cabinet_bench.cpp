@@ -160,7 +160,11 @@ std::vector<Plan> makePlans(const BenchArgs& args) {
   if (args.echo_baseline) plans.push_back(Plan{"echo", {}, true, false});
   // Capacities far above any client count: a deposit must never find the
   // lockers FULL (each client holds at most one parcel or meal at a time).
-  const std::vector<std::string> common{"--quiet", "--parcel-lockers", "999", "--food-slots", "999"};
+  // A long idle timeout: with 1,000 clients the first ones to connect wait
+  // for the last (a minute and more on a busy machine), and the server must
+  // not close them as idle meanwhile.
+  const std::vector<std::string> common{"--quiet", "--parcel-lockers", "999", "--food-slots", "999",
+                                        "--idle-timeout", "3600"};
   const std::vector<std::string> extra = splitWords(args.server_args);
   auto cabinetd = [&](std::string label, int stage, std::vector<std::string> more) {
     std::vector<std::string> words = common;

@@ -18,6 +18,14 @@
 namespace mc::test {
 namespace {
 
+// The client against the server of this executable's lab (stage 1 for lab 1).
+ServerOptions labServer() {
+  ServerOptions options;
+  options.stage = labStages().front();
+  return options;
+}
+
+
 // `cabinet --port P --json WORDS...`
 ProgramResult runCabinet(std::uint16_t port, std::vector<std::string> words) {
   std::vector<std::string> argv = {cabinetPath(), "--port", std::to_string(port), "--json"};
@@ -57,7 +65,7 @@ std::uint16_t closedPort() {
 }
 
 TEST(ClientCli, DepositPrintsJsonAndPickupSucceedsOnce) {
-  ServerProcess server;
+  ServerProcess server{labServer()};
   ProgramResult deposit = runCabinet(server.port(), {"deposit", "parcel", "--user", "7"});
   ASSERT_EQ(deposit.exit_code, 0) << describe(deposit);
   EXPECT_TRUE(jsonOk(deposit.out)) << deposit.out;
@@ -78,14 +86,14 @@ TEST(ClientCli, DepositPrintsJsonAndPickupSucceedsOnce) {
 }
 
 TEST(ClientCli, WrongCodeExitsOne) {
-  ServerProcess server;
+  ServerProcess server{labServer()};
   ProgramResult run = runCabinet(server.port(), {"pickup", "food", "000000"});
   EXPECT_EQ(run.exit_code, 1) << describe(run);
   EXPECT_TRUE(std::regex_search(run.out, std::regex{R"("ok"\s*:\s*false)"})) << run.out;
 }
 
 TEST(ClientCli, BuyAndStatusExitZero) {
-  ServerProcess server;
+  ServerProcess server{labServer()};
   ProgramResult bought = runCabinet(server.port(), {"buy", "C1"});
   EXPECT_EQ(bought.exit_code, 0) << describe(bought);
   EXPECT_TRUE(jsonOk(bought.out)) << bought.out;

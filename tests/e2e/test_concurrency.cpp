@@ -409,7 +409,8 @@ TEST_P(Concurrency, ManyClientsMixedRequests) {
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, Concurrency, ::testing::Values(2, 3, 4), stageName);
+INSTANTIATE_TEST_SUITE_P(Stages, Concurrency, ::testing::ValuesIn(labStagesFrom(2)), stageName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Concurrency);
 
 }  // namespace
 }  // namespace mc::test

@@ -1,6 +1,6 @@
 /// @file test_functional.cpp
-/// @brief What each command does, on a real cabinetd, in every stage; and,
-/// for stages 3 and 4, that the three services really are three processes.
+/// @brief What each command does, on a real cabinetd, in the stage of the lab
+/// being tested (see labStages()).
 /// Runs in: the e2e test process; starts one cabinetd per test.
 #include <sys/types.h>
 #include <unistd.h>
@@ -288,98 +288,7 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
   EXPECT_TRUE(exitedCleanly(second.stop(SIGTERM)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, Functional, ::testing::Values(1, 2, 3, 4), stageName);
-
-// ---------------------------------------------------------------------------
-// Stages 3 and 4: one child process per service
-// ---------------------------------------------------------------------------
-
-class ServiceProcesses : public Functional {};
-
-// The children may still be starting when "listening on" is printed.
-std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t count) {
-  Clock::time_point deadline = Clock::now() + 3s;
-  std::vector<pid_t> children = server.childPids();
-  while (children.size() < count && Clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-    children = server.childPids();
-  }
-  return children;
-}
-
-TEST_P(ServiceProcesses, ExactlyThreeChildrenEachServingOneService) {
-  ServerProcess server{options()};
-  std::vector<pid_t> children = waitForChildren(server, 3);
-  ASSERT_EQ(children.size(), 3u) << "the server should have exactly 3 service children";
-
-  ClientSession session = server.connect();
-  Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
-  Reply food = callExpecting(session, depositFood(), Status::kOk);
-  Reply vending = callExpecting(session, listProducts(), Status::kOk);
-  std::set<pid_t> serving;
-  for (const Reply* reply : {&parcel, &food, &vending}) {
-    auto pid = static_cast<pid_t>(reply->served_by.pid);
-    EXPECT_TRUE(std::find(children.begin(), children.end(), pid) != children.end())
-        << serviceName(reply->served_by.service) << " was served by pid " << pid
-        << ", not a child of the server";
-    serving.insert(pid);
-  }
-  EXPECT_EQ(serving.size(), 3u) << "each service has its own child";
-  EXPECT_EQ(server.childPids(), children) << "serving requests must not fork more children";
-}
-
-TEST_P(ServiceProcesses, KilledVendingChildAnswersUnavailable) {
-  ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
-  Reply bought = callExpecting(session, buy("A1"), Status::kOk);
-  auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
-  ASSERT_NE(vending_pid, server.pid());
-  ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
-
-  // Dead means a zombie or already reaped; SIGKILL takes effect quickly.
-  Clock::time_point deadline = Clock::now() + 3s;
-  while (processState(vending_pid).value_or('Z') != 'Z' && Clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_EQ(processState(vending_pid).value_or('Z'), 'Z') << "SIGKILL did not kill the child";
-
-  Clock::time_point asked = Clock::now();
-  ClientSession::Result after = session.call(buy("A1"));
-  auto took = Clock::now() - asked;
-  ASSERT_TRUE(after.ok) << "a buy after the vending child died got no reply: " << describe(after);
-  EXPECT_EQ(after.reply.status, Status::kUnavailable) << describe(after);
-  EXPECT_LT(took, 3s) << "UNAVAILABLE should come at once, not after a timeout";
-
-  // The other services do not depend on the dead one, on this connection or a new one.
-  callExpecting(session, depositParcel(), Status::kOk);
-  ClientSession fresh = server.connect(5s);
-  callExpecting(fresh, depositFood(), Status::kOk);
-  ClientSession::Result summary = fresh.call(status());  // may say UNAVAILABLE: vending is gone
-  EXPECT_TRUE(summary.ok) << "status got no reply: " << describe(summary);
-  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
-
-  std::optional<int> exit = server.stop(SIGTERM);
-  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
-  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
-}
-
-TEST_P(ServiceProcesses, ShutdownReapsEveryChild) {
-  ServerProcess server{options()};
-  std::vector<pid_t> children = waitForChildren(server, 3);
-  ASSERT_EQ(children.size(), 3u);
-  EXPECT_TRUE(isServed(server.port()));
-
-  std::optional<int> exit = server.stop(SIGTERM);
-  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
-  // With the test process as subreaper, an unreaped or still running child
-  // would now be ours: leftovers() would list it.
-  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind";
-  for (pid_t child : children) {
-    EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists";
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Stages, ServiceProcesses, ::testing::Values(3, 4), stageName);
+INSTANTIATE_TEST_SUITE_P(Stages, Functional, ::testing::ValuesIn(labStages()), stageName);
 
 }  // namespace
 }  // namespace mc::test

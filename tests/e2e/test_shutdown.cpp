@@ -180,7 +180,7 @@ TEST_P(Shutdown, IdleServerStopsAtOnce) {
   EXPECT_TRUE(ServerProcess::leftovers().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, Shutdown, ::testing::Values(1, 2, 3, 4), stageName);
+INSTANTIATE_TEST_SUITE_P(Stages, Shutdown, ::testing::ValuesIn(labStages()), stageName);
 
 }  // namespace
 }  // namespace mc::test

@@ -255,3 +255,4 @@ void abortConnection(Fd socket) {
 }
 
 }  // namespace mc::test
+

@@ -50,6 +50,26 @@ Reply callExpecting(ClientSession& session, Request request, Status want);
 /// @brief Test names "stage1" ... for INSTANTIATE_TEST_SUITE_P over stages.
 std::string stageName(const ::testing::TestParamInfo<int>& info);
 
+/// @brief The server stages this test executable checks. Each lab's executable
+/// is compiled with MC_LAB=N: labs 1-4 run their own stage (N), lab 5
+/// (shutdown and recovery) runs every stage. Test suites instantiate with
+/// ::testing::ValuesIn(labStages()) so one source serves every lab.
+/// (Inline, so that each test executable's own MC_LAB decides.)
+inline std::vector<int> labStages() {
+#ifdef MC_LAB
+  if (MC_LAB >= 1 && MC_LAB <= 4) return {MC_LAB};
+#endif
+  return {1, 2, 3, 4};
+}
+
+/// @brief Like labStages(), without the stages before @p first_stage.
+inline std::vector<int> labStagesFrom(int first_stage) {
+  std::vector<int> stages;
+  for (int stage : labStages())
+    if (stage >= first_stage) stages.push_back(stage);
+  return stages;
+}
+
 /// @brief The first value of @p key in @p reply, or "" if absent.
 std::string fieldOf(const Reply& reply, std::string_view key);
 /// @brief The integer value of @p key, nullopt if absent or not a number.

@@ -1,0 +1,85 @@
+/// @file test_processes.cpp
+/// @brief Stages 3 and 4: the three services really are three child
+/// processes of the server, each serving its own commands, all reaped at the end.
+/// Runs in: the e2e test process; starts one cabinetd per test.
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "server_process.hpp"
+#include "test_client.hpp"
+
+namespace mc::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class ServiceProcesses : public ::testing::TestWithParam<int> {
+ protected:
+  ServerOptions options() const {
+    ServerOptions options;
+    options.stage = GetParam();
+    return options;
+  }
+};
+
+// The children may still be starting when "listening on" is printed.
+std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t count) {
+  Clock::time_point deadline = Clock::now() + 3s;
+  std::vector<pid_t> children = server.childPids();
+  while (children.size() < count && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+    children = server.childPids();
+  }
+  return children;
+}
+
+TEST_P(ServiceProcesses, ExactlyThreeChildrenEachServingOneService) {
+  ServerProcess server{options()};
+  std::vector<pid_t> children = waitForChildren(server, 3);
+  ASSERT_EQ(children.size(), 3u) << "the server should have exactly 3 service children";
+
+  ClientSession session = server.connect();
+  Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
+  Reply food = callExpecting(session, depositFood(), Status::kOk);
+  Reply vending = callExpecting(session, listProducts(), Status::kOk);
+  std::set<pid_t> serving;
+  for (const Reply* reply : {&parcel, &food, &vending}) {
+    auto pid = static_cast<pid_t>(reply->served_by.pid);
+    EXPECT_TRUE(std::find(children.begin(), children.end(), pid) != children.end())
+        << serviceName(reply->served_by.service) << " was served by pid " << pid
+        << ", not a child of the server";
+    serving.insert(pid);
+  }
+  EXPECT_EQ(serving.size(), 3u) << "each service has its own child";
+  EXPECT_EQ(server.childPids(), children) << "serving requests must not fork more children";
+}
+
+TEST_P(ServiceProcesses, ShutdownReapsEveryChild) {
+  ServerProcess server{options()};
+  std::vector<pid_t> children = waitForChildren(server, 3);
+  ASSERT_EQ(children.size(), 3u);
+  EXPECT_TRUE(isServed(server.port()));
+
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  // With the test process as subreaper, an unreaped or still running child
+  // would now be ours: leftovers() would list it.
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind";
+  for (pid_t child : children) {
+    EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stages, ServiceProcesses, ::testing::ValuesIn(labStagesFrom(3)), stageName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ServiceProcesses);
+
+}  // namespace
+}  // namespace mc::test

@@ -1,0 +1,159 @@
+/// @file test_semaphores.cpp
+/// @brief Lab 4: semaphores. Counting, timing out, working across fork() in
+/// shared memory, the doorbell and feedback starting at 0, and the slot pool
+/// bounding the requests in flight.
+/// Runs in: the lab 4 test process (forks small children of its own).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "child_process.hpp"
+#include "reply_slots.hpp"
+#include "semaphore_dispatcher.hpp"
+#include "server_process.hpp"
+#include "shared_semaphore.hpp"
+#include "test_client.hpp"
+
+namespace mc::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+TEST(Lab4Semaphores, CountsPostsAndWaits) {
+  Semaphore semaphore(0, Semaphore::Scope::kThreads);
+  EXPECT_FALSE(semaphore.tryWait()) << "a semaphore made with 0 must not be taken";
+  semaphore.post();
+  semaphore.post();
+  EXPECT_TRUE(semaphore.tryWait());
+  EXPECT_TRUE(semaphore.waitFor(1s));
+  EXPECT_FALSE(semaphore.tryWait());
+}
+
+TEST(Lab4Semaphores, WaitForGivesUpAfterItsTimeout) {
+  Semaphore semaphore(0, Semaphore::Scope::kThreads);
+  const auto started = Clock::now();
+  EXPECT_FALSE(semaphore.waitFor(100ms));
+  const auto took = Clock::now() - started;
+  EXPECT_GE(took, 90ms) << "gave up too early";
+  EXPECT_LT(took, 5s) << "did not give up";
+}
+
+TEST(Lab4Semaphores, WaitWakesWhenAnotherThreadPosts) {
+  Semaphore semaphore(0, Semaphore::Scope::kThreads);
+  auto waiter = std::async(std::launch::async, [&] { semaphore.wait(); });
+  EXPECT_EQ(waiter.wait_for(50ms), std::future_status::timeout) << "wait() returned with a count of 0";
+  semaphore.post();
+  EXPECT_EQ(waiter.wait_for(5s), std::future_status::ready) << "post() did not wake the waiter";
+}
+
+TEST(Lab4Semaphores, SharedMemorySurvivesFork) {
+  SharedMemory<std::atomic<int>> shared(0);
+  ChildProcess child("writer", [&] {
+    shared->store(42);
+    return 0;
+  });
+  child.reapWithin(5s);
+  EXPECT_EQ(shared->load(), 42) << "the child's write did not reach the parent: is the mapping MAP_SHARED?";
+}
+
+TEST(Lab4Semaphores, PostInAChildWakesTheParent) {
+  SharedMemory<Semaphore> feedback(0u, Semaphore::Scope::kProcesses);
+  ChildProcess child("poster", [&] {
+    std::this_thread::sleep_for(50ms);
+    feedback->post();
+    return 0;
+  });
+  EXPECT_TRUE(feedback->waitFor(5s)) << "the child's post never reached the parent";
+  child.reapWithin(5s);
+}
+
+TEST(Lab4Semaphores, DoorbellAndFeedbackStartAtZero) {
+  SharedMemory<ServiceChannel> channel;
+  EXPECT_FALSE(channel->doorbell.tryWait()) << "the doorbell rang before any request existed";
+  for (ReplySlot& slot : channel->slots)
+    EXPECT_FALSE(slot.feedback.tryWait()) << "a feedback semaphore started above 0";
+  EXPECT_FALSE(channel->stopping.load());
+}
+
+TEST(Lab4Semaphores, SlotPoolBoundsRequestsInFlight) {
+  SlotPool pool(4);
+  std::set<std::uint32_t> taken;
+  for (int i = 0; i < 4; ++i) {
+    std::optional<std::uint32_t> slot = pool.acquire(1s);
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_LT(*slot, 4u);
+    EXPECT_TRUE(taken.insert(*slot).second) << "slot " << *slot << " handed out twice";
+  }
+  EXPECT_FALSE(pool.acquire(100ms).has_value()) << "a fifth slot out of four";
+  pool.release(2);
+  std::optional<std::uint32_t> again = pool.acquire(1s);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, 2u);
+}
+
+TEST(Lab4Semaphores, SlotPoolNeverGivesOneSlotToTwoThreads) {
+  constexpr std::uint32_t kSlots = 4;
+  SlotPool pool(kSlots);
+  std::atomic<int> holders[kSlots] = {};
+  std::atomic<int> collisions{0};
+  std::vector<std::future<void>> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.push_back(std::async(std::launch::async, [&] {
+      for (int i = 0; i < 500; ++i) {
+        std::optional<std::uint32_t> slot = pool.acquire(5s);
+        if (!slot) return;
+        if (holders[*slot].fetch_add(1) != 0) collisions.fetch_add(1);
+        std::this_thread::yield();
+        holders[*slot].fetch_sub(1);
+        pool.release(*slot);
+      }
+    }));
+  }
+  for (auto& thread : threads) ASSERT_EQ(thread.wait_for(60s), std::future_status::ready) << "deadlock?";
+  EXPECT_EQ(collisions.load(), 0);
+}
+
+// Many threads through one SemaphoreDispatcher: each gets the reply to its
+// own request (its own code picks up its own locker), none waits forever.
+TEST(Lab4Semaphores, EveryThreadGetsItsOwnReply) {
+  TempDir data("lab4");
+  ServiceOptions options;
+  options.data_dir = data.path();
+  options.parcel_lockers = 500;
+  SemaphoreDispatcher dispatcher(options);
+  std::vector<std::future<int>> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.push_back(std::async(std::launch::async, [&dispatcher, t] {
+      int wrong = 0;
+      for (int i = 0; i < 40; ++i) {
+        const std::uint32_t user = static_cast<std::uint32_t>(t * 1000 + i);
+        Request deposit = depositParcel(user);
+        deposit.request_id = user;
+        const Reply stored = dispatcher.dispatch(Service::kParcel, deposit);
+        if (stored.request_id != user || stored.status != Status::kOk) { ++wrong; continue; }
+        Request pickup = pickupParcel(fieldOf(stored, "code"), user);
+        pickup.request_id = user + 500'000;
+        const Reply opened = dispatcher.dispatch(Service::kParcel, pickup);
+        if (opened.request_id != pickup.request_id || opened.status != Status::kOk ||
+            fieldOf(opened, "locker") != fieldOf(stored, "locker"))
+          ++wrong;
+      }
+      return wrong;
+    }));
+  }
+  int wrong = 0;
+  for (auto& thread : threads) {
+    ASSERT_EQ(thread.wait_for(120s), std::future_status::ready) << "a request never got its reply";
+    wrong += thread.get();
+  }
+  EXPECT_EQ(wrong, 0) << "replies went to the wrong thread";
+}
+
+}  // namespace
+}  // namespace mc::test
