@@ -266,8 +266,9 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
     callExpecting(session, buy("A1"), Status::kOk);
     callExpecting(session, buy("A1"), Status::kOk);
     callExpecting(session, restock("C2", 5), Status::kOk);
-    std::optional<int> exit = first.stop(SIGTERM);
-    ASSERT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+    // Killed, not asked to stop: acknowledged operations must survive even a
+    // crash (clean shutdown is lab 5's; its tests check it).
+    ASSERT_TRUE(first.stop(SIGKILL).has_value()) << "the server did not die";
   }
   for (const char* file : {"parcel.db", "food.db", "vending.db"}) {
     EXPECT_TRUE(std::filesystem::exists(data.path() / file)) << file << " missing";
@@ -285,7 +286,6 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
   EXPECT_EQ(fieldOf(parcel, "locker"), parcel_locker);
   Reply food = callExpecting(session, pickupFood(food_code), Status::kOk);
   EXPECT_EQ(fieldOf(food, "locker"), food_slot);
-  EXPECT_TRUE(exitedCleanly(second.stop(SIGTERM)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, Functional, ::testing::ValuesIn(labStages()), stageName);

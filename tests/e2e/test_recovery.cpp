@@ -1,6 +1,7 @@
 /// @file test_recovery.cpp
 /// @brief Stages 3 and 4: a service child killed with SIGKILL is reaped, its
-/// service answers UNAVAILABLE at once (never a hang), the others carry on.
+/// service answers UNAVAILABLE at once (never a hang), the others carry on;
+/// a shutdown reaps every child.
 /// Runs in: the e2e test process; starts one cabinetd per test.
 #include <sys/types.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ class ChildDeath : public ::testing::TestWithParam<int> {
     return options;
   }
 };
+
 
 TEST_P(ChildDeath, KilledVendingChildAnswersUnavailable) {
   ServerProcess server{options()};
@@ -63,6 +65,22 @@ TEST_P(ChildDeath, KilledVendingChildAnswersUnavailable) {
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
+TEST_P(ChildDeath, ShutdownReapsEveryChild) {
+  ServerProcess server{options()};
+  std::vector<pid_t> children = waitForChildren(server, 3);
+  ASSERT_EQ(children.size(), 3u);
+  EXPECT_TRUE(isServed(server.port()));
+
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  // With the test process as subreaper, an unreaped or still running child
+  // would now be ours: leftovers() would list it.
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind";
+  for (pid_t child : children) {
+    EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, ChildDeath, ::testing::ValuesIn(labStagesFrom(3)), stageName);

@@ -407,4 +407,14 @@ ProgramResult runProgram(const std::vector<std::string>& argv, std::chrono::mill
   return result;
 }
 
+std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  std::vector<pid_t> children = server.childPids();
+  while (children.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+    children = server.childPids();
+  }
+  return children;
+}
+
 }  // namespace mc::test

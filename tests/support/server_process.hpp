@@ -146,6 +146,11 @@ std::optional<char> processState(pid_t pid);
 /// (exited and reaped). @return true if it is gone.
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);
 
+/// @brief The server's children once there are @p count of them (they may
+/// still be starting when "listening on" is printed), or what there is after
+/// 3 s.
+std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t count);
+
 /// Outcome of runProgram.
 struct ProgramResult {
   std::optional<int> exit_code;  ///< nullopt if killed or timed out
