@@ -3,22 +3,34 @@
 # (Debian/Ubuntu), but only when something is missing.
 #   run as root: installs with apt-get
 #   otherwise:   prints the command to run, and fails
+# The documentation tools (the `docs` target) are installed too when we are
+# root, but never required: without them everything else still builds.
 set -euo pipefail
 
 packages=(cmake g++ libsqlite3-dev libgtest-dev libgmock-dev pkg-config)
+docs_packages=(doxygen graphviz)
 
-missing=()
-for package in "${packages[@]}"; do
-  if ! dpkg -s "$package" >/dev/null 2>&1; then
-    missing+=("$package")
+missing_from() {
+  for package in "$@"; do
+    if ! dpkg -s "$package" >/dev/null 2>&1; then
+      echo "$package"
+    fi
+  done
+}
+mapfile -t missing < <(missing_from "${packages[@]}")
+mapfile -t missing_docs < <(missing_from "${docs_packages[@]}")
+
+if [ "$(id -u)" -ne 0 ] || [ "${#missing_docs[@]}" -eq 0 ]; then
+  if [ "${#missing_docs[@]}" -gt 0 ]; then
+    echo "install-deps: for the docs target, also install: ${missing_docs[*]}"
   fi
-done
-
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all present (${packages[*]})"
-  exit 0
+  if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-deps: all present (${packages[*]})"
+    exit 0
+  fi
 fi
 
+missing+=("${missing_docs[@]}")
 echo "install-deps: missing: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root:" >&2

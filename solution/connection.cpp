@@ -13,6 +13,7 @@
 #include <string>
 
 #include "frame_io.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -76,6 +77,7 @@ Reply mergeStatus(Dispatcher& dispatcher, const Request& request) {
 }  // namespace
 
 Reply routeRequest(Dispatcher& dispatcher, const Request& request) {
+  traceHop(Hop::kRoute, request.trace_id);
   if (auto service = serviceFor(request.command)) return dispatcher.dispatch(*service, request);
   return mergeStatus(dispatcher, request);
 }
@@ -92,7 +94,11 @@ void serveConnection(const Fd& client, Dispatcher& dispatcher, const Fd& stop,
       if (isFatalFrameError(incoming.error)) return;  // cannot find the next frame
       continue;
     }
-    if (!writeReply(client, routeRequest(dispatcher, incoming.request))) return;
+    Request request = incoming.request;
+    request.trace_id = tracing() ? newTraceId() : 0;  // names its hops in a --trace file
+    traceHop(Hop::kRead, request.trace_id);
+    if (!writeReply(client, routeRequest(dispatcher, request))) return;
+    traceHop(Hop::kReply, request.trace_id);
   }
 }
 

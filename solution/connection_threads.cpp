@@ -15,6 +15,7 @@
 
 #include "connection.hpp"
 #include "log.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -32,6 +33,7 @@ void ConnectionThreads::serve(std::unique_ptr<ClientHandle> client,
                               [[maybe_unused]] ThreadTracker::Ticket ticket) {
   const std::string who = "connection " + std::to_string(client->number);
   logLine(who, "started");
+  traceMark("accept");
   serveConnection(client->socket, dispatcher_, stop_, idle_timeout_);
   logLine(who, "closed");
   // Close the socket now, before the ticket goes back as we return: once

@@ -9,6 +9,8 @@
 /// a buyer never waits for a parcel deposit.
 #include "inline_dispatcher.hpp"
 
+#include "trace.hpp"
+
 namespace mc {
 
 namespace {
@@ -24,7 +26,10 @@ InlineDispatcher::InlineDispatcher(const ServiceOptions& options) {
 Reply InlineDispatcher::dispatch(Service service, const Request& request) {
   Guarded& guarded = services_[indexOf(service)];
   std::scoped_lock lock(guarded.mutex);
-  return guarded.state->handle(request);
+  const std::int64_t started = tracing() ? traceClock() : 0;
+  Reply reply = guarded.state->handle(request);
+  traceSpan(Hop::kWork, request.trace_id, started);
+  return reply;
 }
 
 }  // namespace mc

@@ -13,6 +13,7 @@
 #include "records.hpp"
 #include "robust_io.hpp"
 #include "service_child.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -57,9 +58,11 @@ Reply PipeDispatcher::dispatch(Service service, const Request& request) {
   Link& link = links_[indexOf(service)];
   std::scoped_lock lock(link.mutex);
   const RequestRecord record = packRequest(request, 0);
+  traceHop(Hop::kPipeWrite, request.trace_id);
   if (!writeAll(link.requests, &record, sizeof record)) return unavailable(service, request);
   ReplyRecord reply;
   if (readExactly(link.replies, &reply, sizeof reply) != IoStatus::kOk) return unavailable(service, request);
+  traceHop(Hop::kFeedbackWake, request.trace_id);
   if (auto unpacked = unpackReply(reply)) return *unpacked;
   return makeReply(request, Status::kInternalError, "corrupt reply record");
 }

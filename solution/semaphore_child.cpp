@@ -22,6 +22,7 @@
 #include "records.hpp"
 #include "robust_io.hpp"
 #include "thread_tracker.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -47,8 +48,17 @@ Reply runRecord(ChildContext& context, const RequestRecord& record) {
   return context.state.handle(*request);
 }
 
+// When and where the doorbell woke the child, for a --trace file: only the
+// request's thread learns which request it was.
+struct Wake {
+  std::int64_t at_us = 0;
+  std::uint32_t tid = 0;
+};
+
+Wake noteWake() { return tracing() ? Wake{traceClock(), currentTid()} : Wake{}; }
+
 // One request, start to finish, in its own thread.
-void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket) {
+void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket, Wake wake) {
   RequestRecord record;
   IoStatus io;
   {
@@ -64,8 +74,13 @@ void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Tick
     logError(who, "request names slot " + std::to_string(record.slot) + ", which does not exist");
     return;
   }
+  traceEarlierHop(Hop::kChildWake, record.trace_id, wake.at_us, wake.tid);
+  traceHop(Hop::kThreadStart, record.trace_id);
   ReplySlot& slot = context.channel.slots[record.slot];
+  const std::int64_t started = tracing() ? traceClock() : 0;
   slot.reply = packReply(runRecord(context, record));
+  traceSpan(Hop::kWork, record.trace_id, started);
+  traceHop(Hop::kFeedback, record.trace_id);
   slot.feedback.post();  // the reply is in place: wake exactly its owner
 }
 
@@ -76,15 +91,16 @@ void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Tick
 // 64 KiB), and 256 KiB stacks stay cached for every slot of the service.
 constexpr std::size_t kRequestStackBytes = 256 * 1024;
 
-/// What a request thread is handed: its context and its ticket.
+/// What a request thread is handed: its context, its ticket, its wake-up.
 struct RequestJob {
   ChildContext& context;
   ThreadTracker::Ticket ticket;
+  Wake wake;
 };
 
 void* runRequestJob(void* raw) {
   std::unique_ptr<RequestJob> job(static_cast<RequestJob*>(raw));
-  serveOneRequest(job->context, std::move(job->ticket));
+  serveOneRequest(job->context, std::move(job->ticket), job->wake);
   return nullptr;
 }
 
@@ -112,11 +128,11 @@ int runSemaphoreChild(ServiceState& state, ServiceChannel& channel, const Fd& re
   for (;;) {
     channel.doorbell.wait();
     if (channel.stopping.load()) break;  // the server has no requests left for us
-    auto job = std::make_unique<RequestJob>(RequestJob{context, threads.enter()});
+    auto job = std::make_unique<RequestJob>(RequestJob{context, threads.enter(), noteWake()});
     if (!startRequestThread(job)) {
       // No thread to be had (out of memory or of threads): serve it here,
       // slower but answered; its client would otherwise wait forever.
-      serveOneRequest(context, std::move(job->ticket));
+      serveOneRequest(context, std::move(job->ticket), job->wake);
     }
   }
   threads.waitUntilIdle(std::chrono::seconds(5));

@@ -21,6 +21,7 @@
 #include "robust_io.hpp"
 #include "semaphore_child.hpp"
 #include "service_child.hpp"
+#include "trace.hpp"
 #include "worker_pool.hpp"
 
 namespace mc {
@@ -78,13 +79,17 @@ Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
 }
 
 Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request& request, std::uint32_t slot) {
+  traceHop(Hop::kSlot, request.trace_id);
   const RequestRecord record = packRequest(request, slot);
   // One write of at most PIPE_BUF bytes: atomic, even with other threads
   // writing to the same pipe. EPIPE here means the child is gone.
+  traceHop(Hop::kPipeWrite, request.trace_id);
   if (!writeAll(link.requests, &record, sizeof record)) return unavailable(service, request);
+  traceHop(Hop::kDoorbell, request.trace_id);
   link.channel->doorbell.post();
   ReplySlot& reply_slot = link.channel->slots[slot];
   if (!awaitFeedback(link, reply_slot)) return unavailable(service, request);
+  traceHop(Hop::kFeedbackWake, request.trace_id);
   if (auto reply = unpackReply(reply_slot.reply)) return *reply;
   return makeReply(request, Status::kInternalError, "corrupt reply record");
 }

@@ -15,6 +15,7 @@
 #include "log.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -53,7 +54,9 @@ std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initialize
   const std::string name{serviceName(service)};
   return std::make_unique<ChildProcess>(name, [&] {
     // In the child from here on.
-    keepOnlyDescriptors(keep_fds);
+    std::vector<int> keep(keep_fds);
+    keep.push_back(traceDescriptor());  // -1 unless --trace
+    keepOnlyDescriptors(keep);
     dieWithParent(server);
     // Ctrl-C reaches the whole process group, and `pkill cabinetd` every
     // process of that name; either way the server decides when we stop, after
@@ -76,10 +79,14 @@ int runPipeChild(ServiceState& state, const Fd& requests, const Fd& replies) {
       logError(who, std::string("request pipe: ") + ioStatusName(io));
       return 1;
     }
+    traceHop(Hop::kChildWake, record.trace_id);
+    const std::int64_t started = tracing() ? traceClock() : 0;
     const std::optional<Request> request = unpackRequest(record);
     const Reply reply = request ? state.handle(*request)
                                 : makeReply(Request{}, Status::kBadRequest, "corrupt request record", state.service());
+    traceSpan(Hop::kWork, record.trace_id, started);
     const ReplyRecord packed = packReply(reply);
+    traceHop(Hop::kFeedback, record.trace_id);
     if (!writeAll(replies, &packed, sizeof packed)) return 1;  // the server is gone
   }
 }

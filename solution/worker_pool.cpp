@@ -34,6 +34,7 @@
 #include "log.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
+#include "trace.hpp"
 
 namespace mc {
 
@@ -77,8 +78,12 @@ bool serveOneRecord(PoolContext& pool) {
     logError(who, "request names slot " + std::to_string(record.slot) + ", which does not exist");
     return true;
   }
+  traceHop(Hop::kChildWake, record.trace_id);
   ReplySlot& slot = pool.channel.slots[record.slot];
+  const std::int64_t started = tracing() ? traceClock() : 0;
   slot.reply = packReply(runRecord(pool, record));
+  traceSpan(Hop::kWork, record.trace_id, started);
+  traceHop(Hop::kFeedback, record.trace_id);
   slot.feedback.post();  // the reply is in place: wake exactly its owner
   return true;
 }

@@ -8,6 +8,7 @@
 #include "log.hpp"
 #include "server.hpp"
 #include "server_config.hpp"
+#include "trace.hpp"
 
 int main(int argc, char** argv) {
   const auto parsed = mc::parseServerArgs(argc, argv);
@@ -18,7 +19,11 @@ int main(int argc, char** argv) {
   const auto& config = std::get<mc::ServerConfig>(parsed);
   mc::setLogQuiet(config.quiet);
   try {
-    return mc::runServer(config);
+    // Before runServer forks the service children: they inherit the file.
+    if (!config.trace_path.empty()) mc::startTrace(config.trace_path);
+    const int status = mc::runServer(config);
+    mc::stopTrace();
+    return status;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cabinetd: %s\n", error.what());
     return 1;

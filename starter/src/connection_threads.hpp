@@ -29,6 +29,7 @@ class ConnectionThreads {
  public:
   /// @param dispatcher where requests go; must outlive this object.
   /// @param stop becomes readable when the server shuts down; must outlive this.
+  /// @param idle_timeout how long a connection may stay silent before it is closed.
   ConnectionThreads(Dispatcher& dispatcher, const Fd& stop, std::chrono::milliseconds idle_timeout);
   ConnectionThreads(const ConnectionThreads&) = delete;
   ConnectionThreads& operator=(const ConnectionThreads&) = delete;

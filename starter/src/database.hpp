@@ -38,7 +38,9 @@ class Statement {
  public:
   /// @brief Takes ownership of @p stmt (finalized by the destructor).
   explicit Statement(sqlite3_stmt* stmt) noexcept : stmt_{stmt} {}
+  /// @brief Takes over @p other's statement; @p other is left empty.
   Statement(Statement&& other) noexcept : stmt_{std::exchange(other.stmt_, nullptr)} {}
+  /// @brief Finalizes the statement held, then takes over @p other's.
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -75,7 +77,9 @@ class Database {
   /// The directory must exist.
   /// @throws std::runtime_error if the file cannot be opened or configured.
   explicit Database(const std::filesystem::path& path);
+  /// @brief Takes over @p other's connection; @p other is left empty.
   Database(Database&& other) noexcept : db_{std::exchange(other.db_, nullptr)} {}
+  /// @brief Closes the connection held, then takes over @p other's.
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -20,7 +20,9 @@ class Fd {
   Fd() noexcept = default;
   /// @brief Takes ownership of @p raw (may be -1 for "none").
   explicit Fd(int raw) noexcept : raw_{raw} {}
+  /// @brief Takes over @p other's descriptor; @p other is left empty.
   Fd(Fd&& other) noexcept : raw_{std::exchange(other.raw_, -1)} {}
+  /// @brief Closes the descriptor held, then takes over @p other's.
   Fd& operator=(Fd&& other) noexcept {
     if (this != &other) reset(std::exchange(other.raw_, -1));
     return *this;
@@ -33,6 +35,7 @@ class Fd {
   int get() const noexcept { return raw_; }
   /// @brief True when this Fd holds a descriptor.
   bool valid() const noexcept { return raw_ >= 0; }
+  /// @brief Same as valid().
   explicit operator bool() const noexcept { return valid(); }
   /// @brief Closes the held descriptor (if any) and takes @p raw instead.
   void reset(int raw = -1) noexcept;

@@ -24,8 +24,8 @@ IncomingRequest readRequest(const Fd& connection);
 
 /// One reply read from a connection.
 struct IncomingReply {
-  IoStatus io = IoStatus::kOk;
-  FrameError error = FrameError::kNone;
+  IoStatus io = IoStatus::kOk;          ///< kOk when a whole frame arrived
+  FrameError error = FrameError::kNone;  ///< meaningful when io == kOk
   Reply reply;  ///< valid when io == kOk and error == kNone
 };
 

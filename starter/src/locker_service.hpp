@@ -29,6 +29,8 @@ class LockerService {
   /// @brief Opens the database at @p db_path and makes compartments
   /// 1..@p capacity exist; higher ones are removed if free.
   /// @param service Service::kParcel (ids P-01...) or Service::kFood (F-01...).
+  /// @param db_path the service's SQLite file (created if missing).
+  /// @param capacity how many compartments the cabinet has.
   /// @throws std::runtime_error on a storage error, std::invalid_argument
   /// for another service or a capacity outside 1..kMaxCompartments.
   LockerService(Service service, const std::filesystem::path& db_path, int capacity);

@@ -18,7 +18,7 @@ namespace mc {
 
 /// Wire magic ("MC") and version; see docs/protocol.md.
 inline constexpr std::uint16_t kMagic = 0x4D43;
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 1;  ///< the protocol version this code speaks
 /// Largest request payload a server accepts, in bytes.
 inline constexpr std::size_t kMaxRequestPayload = 256;
 /// Largest reply payload a server sends, in bytes.
@@ -42,7 +42,7 @@ enum class Service : std::uint8_t { kServer = 0, kParcel = 1, kFood = 2, kVendin
 
 /// The services that own state, in a fixed order (index = value - 1).
 inline constexpr Service kServices[] = {Service::kParcel, Service::kFood, Service::kVending};
-inline constexpr std::size_t kServiceCount = 3;
+inline constexpr std::size_t kServiceCount = 3;  ///< the number of entries in kServices
 
 /// Reply status codes (one byte on the wire).
 enum class Status : std::uint8_t {
@@ -64,15 +64,18 @@ enum class Status : std::uint8_t {
 /// (the catalogue has one `item` per product).
 class Fields {
  public:
-  using Entry = std::pair<std::string, std::string>;
+  using Entry = std::pair<std::string, std::string>;  ///< one key=value line
   /// @brief Appends key=value. Caller guarantees the key/value rules above.
   void add(std::string key, std::string value);
   /// @brief The first value for @p key, if any.
   std::optional<std::string_view> find(std::string_view key) const;
   /// @brief Every value for @p key, in order.
   std::vector<std::string_view> findAll(std::string_view key) const;
+  /// @brief Every pair, in the order added.
   const std::vector<Entry>& entries() const { return entries_; }
+  /// @brief True when there is no pair at all.
   bool empty() const { return entries_.empty(); }
+  /// @brief Same pairs in the same order.
   bool operator==(const Fields&) const = default;
 
  private:
@@ -81,18 +84,23 @@ class Fields {
 
 /// Who served a reply: shown to students so they can see processes and threads.
 struct ServedBy {
-  Service service = Service::kServer;
+  Service service = Service::kServer;  ///< the service that made the reply
   std::uint32_t pid = 0;  ///< getpid() of the serving process
   std::uint32_t tid = 0;  ///< gettid() of the serving thread
+  /// @brief Field by field.
   bool operator==(const ServedBy&) const = default;
 };
 
 /// A decoded request.
 struct Request {
-  Command command = Command::kStatus;
+  Command command = Command::kStatus;  ///< what to do, and so which service does it
   std::uint32_t request_id = 0;  ///< chosen by the client, echoed in the reply
-  std::uint32_t user_id = 0;
+  std::uint32_t user_id = 0;      ///< who asks (stored with deposits; no authentication)
   Fields fields;  ///< `code`, `product`, `qty` as the command needs
+  /// Not on the wire: the server's id for this request in a --trace file
+  /// (trace.hpp), carried to the service child in the RequestRecord. 0 = none.
+  std::uint64_t trace_id = 0;
+  /// @brief Field by field.
   bool operator==(const Request&) const = default;
 };
 
@@ -100,9 +108,10 @@ struct Request {
 struct Reply {
   Command command = Command::kStatus;  ///< echoes the request's command
   std::uint32_t request_id = 0;        ///< echoes the request's id
-  Status status = Status::kOk;
-  ServedBy served_by;
-  Fields fields;
+  Status status = Status::kOk;  ///< how it went
+  ServedBy served_by;           ///< which service, process and thread answered
+  Fields fields;                ///< `message`, plus the operation's results
+  /// @brief Field by field.
   bool operator==(const Reply&) const = default;
 };
 

@@ -28,6 +28,7 @@ RequestRecord packRequest(const Request& request, std::uint32_t slot) {
 
   std::memset(&record, 0, sizeof record);  // padding too: no stale bytes in the pipe
   record.slot = slot;
+  record.trace_id = request.trace_id;
   record.request_id = request.request_id;
   record.user_id = request.user_id;
   record.command = static_cast<std::uint8_t>(request.command);
@@ -47,6 +48,7 @@ std::optional<Request> unpackRequest(const RequestRecord& record) {
   request.command = static_cast<Command>(record.command);
   request.request_id = record.request_id;
   request.user_id = record.user_id;
+  request.trace_id = record.trace_id;
   request.fields = std::move(*fields);
   return request;
 }

@@ -19,26 +19,27 @@ namespace mc {
 
 /// One request on its way to a service child.
 struct RequestRecord {
+  std::uint64_t trace_id;  ///< the request's id in a --trace file (0: not traced)
   std::uint32_t slot;  ///< stage 4: which reply slot to answer in (0 in stage 3)
-  std::uint32_t request_id;
-  std::uint32_t user_id;
-  std::uint8_t command;
-  std::uint8_t reserved;
-  std::uint16_t payload_length;
+  std::uint32_t request_id;       ///< as in Request
+  std::uint32_t user_id;          ///< as in Request
+  std::uint8_t command;           ///< a Command value
+  std::uint8_t reserved;          ///< 0; keeps the layout explicit
+  std::uint16_t payload_length;   ///< bytes used in payload
   char payload[kMaxRequestPayload];  ///< encodeFields() text, not NUL-terminated
 };
 
 /// One reply on its way back from a service child.
 struct ReplyRecord {
-  std::uint32_t request_id;
-  std::uint32_t pid;
-  std::uint32_t tid;
-  std::uint8_t command;
-  std::uint8_t status;
-  std::uint8_t service;
-  std::uint8_t reserved;
-  std::uint16_t payload_length;
-  char payload[kMaxReplyPayload];
+  std::uint32_t request_id;      ///< as in Reply
+  std::uint32_t pid;             ///< ServedBy::pid
+  std::uint32_t tid;             ///< ServedBy::tid
+  std::uint8_t command;          ///< a Command value
+  std::uint8_t status;           ///< a Status value
+  std::uint8_t service;          ///< a Service value: who answered
+  std::uint8_t reserved;         ///< 0; keeps the layout explicit
+  std::uint16_t payload_length;  ///< bytes used in payload
+  char payload[kMaxReplyPayload];  ///< encodeFields() text, not NUL-terminated
 };
 
 static_assert(sizeof(RequestRecord) <= PIPE_BUF, "request pipe writes must be atomic");

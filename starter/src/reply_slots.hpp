@@ -45,7 +45,7 @@ struct ReplySlot {
 struct ServiceChannel {
   Semaphore doorbell{0, Semaphore::Scope::kProcesses};  ///< one post per request in the pipe
   std::atomic<bool> stopping{false};  ///< set by the server, then it rings once more
-  ReplySlot slots[kSlotsPerService];
+  ReplySlot slots[kSlotsPerService];  ///< slot s answers the request that named s
 };
 
 // An atomic shared between processes must not hide a lock in the process.

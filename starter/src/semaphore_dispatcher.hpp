@@ -23,6 +23,7 @@ class SemaphoreDispatcher final : public Dispatcher {
  public:
   /// @brief Maps the shared channels and forks the three service children.
   /// Call before starting any thread.
+  /// @param options where the databases live and how big the cabinets are.
   /// @param pool_workers 0: each child starts a thread per request
   ///        (semaphore_child.hpp); N > 0: each child keeps N worker threads
   ///        (lab 6, worker_pool.hpp).

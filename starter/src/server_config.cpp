@@ -33,6 +33,8 @@ constexpr std::string_view kUsage =
     "  --backlog N           listen(2) backlog, 1..65535 (default 1024)\n"
     "  --pool N              stage 4: N worker threads per service child, 0..256;\n"
     "                          0 starts a thread per request (default 0)\n"
+    "  --trace FILE          record every hop of every request as Chrome trace-event\n"
+    "                          JSON (open it in ui.perfetto.dev or chrome://tracing)\n"
     "  --quiet               log errors only, not every connection\n"
     "  --help                print this text and exit\n";
 
@@ -75,7 +77,7 @@ std::optional<std::string> readNumber(std::string_view name, std::string_view va
 /// The flags that take a value; applyValue() handles exactly these.
 bool takesValue(std::string_view name) {
   for (std::string_view known : {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers",
-                                 "--food-slots", "--idle-timeout", "--backlog", "--pool"}) {
+                                 "--food-slots", "--idle-timeout", "--backlog", "--pool", "--trace"}) {
     if (name == known) return true;
   }
   return false;
@@ -93,6 +95,10 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
   }
   if (name == "--data-dir") {
     config.services.data_dir = std::string(value);
+    return std::nullopt;
+  }
+  if (name == "--trace") {
+    config.trace_path = std::string(value);
     return std::nullopt;
   }
   if (name == "--port") {

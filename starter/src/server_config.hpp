@@ -24,6 +24,7 @@ struct ServerConfig {
   int backlog = 1024;               ///< listen(2) backlog: bursts of hundreds
   bool quiet = false;               ///< no per-connection log lines
   int pool = 0;                     ///< stage 4: worker threads per child; 0 = a thread per request
+  std::string trace_path;           ///< --trace FILE: record request hops (trace.hpp); empty = off
 };
 
 /// What to print instead of starting the server, and the exit status.

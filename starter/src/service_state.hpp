@@ -2,7 +2,7 @@
 /// @brief The business logic of the three cabinets, with its SQLite storage.
 /// Runs in: whichever process owns the service: the server itself in stages 1
 /// and 2, the service's child process in stages 3 and 4. Owns: the service's
-/// database connection (<data-dir>/<service>.db).
+/// database connection (`<data-dir>/<service>.db`).
 ///
 /// This is provided code: the labs are about getting requests to it and
 /// replies back, not about lockers. ServiceState is NOT thread-safe: callers

@@ -67,6 +67,7 @@ class SharedMemory {
   /// @throws std::system_error naming mmap.
   template <typename... Args>
   explicit SharedMemory(Args&&... args) : object_{new (mapShared(sizeof(T))) T(std::forward<Args>(args)...)} {}
+  /// @brief Takes over @p other's mapping; @p other is left empty.
   SharedMemory(SharedMemory&& other) noexcept : object_{std::exchange(other.object_, nullptr)} {}
   SharedMemory(const SharedMemory&) = delete;
   SharedMemory& operator=(const SharedMemory&) = delete;
@@ -78,7 +79,9 @@ class SharedMemory {
     unmapShared(object_, sizeof(T));
   }
 
+  /// @brief The shared object.
   T& operator*() const { return *object_; }
+  /// @brief The shared object's members.
   T* operator->() const { return object_; }
 
  private:

@@ -24,7 +24,9 @@ class ThreadTracker {
   /// Held by a thread for as long as it runs; leaving the count on destruction.
   class Ticket {
    public:
+    /// @brief A ticket already counted in @p tracker (see ThreadTracker::enter()).
     explicit Ticket(ThreadTracker& tracker) : tracker_{&tracker} {}
+    /// @brief Takes over @p other's place in the count.
     Ticket(Ticket&& other) noexcept : tracker_{std::exchange(other.tracker_, nullptr)} {}
     Ticket(const Ticket&) = delete;
     Ticket& operator=(const Ticket&) = delete;

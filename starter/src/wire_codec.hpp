@@ -32,32 +32,32 @@
 
 namespace mc {
 
-using Bytes = std::vector<std::uint8_t>;
+using Bytes = std::vector<std::uint8_t>;  ///< an encoded frame
 
-inline constexpr std::size_t kRequestHeaderSize = 16;
-inline constexpr std::size_t kReplyHeaderSize = 24;
+inline constexpr std::size_t kRequestHeaderSize = 16;  ///< bytes before a request's payload
+inline constexpr std::size_t kReplyHeaderSize = 24;    ///< bytes before a reply's payload
 
 /// The fixed part of a request, as read off the wire (not yet validated).
 struct RequestHeader {
-  std::uint16_t magic = 0;
-  std::uint8_t version = 0;
-  std::uint8_t command = 0;  ///< raw: may not be a known Command
-  std::uint32_t request_id = 0;
-  std::uint32_t user_id = 0;
-  std::uint16_t payload_length = 0;
+  std::uint16_t magic = 0;           ///< kMagic in a valid frame
+  std::uint8_t version = 0;          ///< kVersion in a valid frame
+  std::uint8_t command = 0;          ///< raw: may not be a known Command
+  std::uint32_t request_id = 0;      ///< chosen by the client
+  std::uint32_t user_id = 0;         ///< who asks
+  std::uint16_t payload_length = 0;  ///< bytes of fields text after the header
 };
 
 /// The fixed part of a reply, as read off the wire (not yet validated).
 struct ReplyHeader {
-  std::uint16_t magic = 0;
-  std::uint8_t version = 0;
-  std::uint8_t command = 0;
-  std::uint32_t request_id = 0;
-  std::uint8_t status = 0;
-  std::uint8_t service = 0;
-  std::uint16_t payload_length = 0;
-  std::uint32_t pid = 0;
-  std::uint32_t tid = 0;
+  std::uint16_t magic = 0;           ///< kMagic in a valid frame
+  std::uint8_t version = 0;          ///< kVersion in a valid frame
+  std::uint8_t command = 0;          ///< echoes the request's command
+  std::uint32_t request_id = 0;      ///< echoes the request's id
+  std::uint8_t status = 0;           ///< a Status value
+  std::uint8_t service = 0;          ///< a Service value: who answered
+  std::uint16_t payload_length = 0;  ///< bytes of fields text after the header
+  std::uint32_t pid = 0;             ///< the serving process
+  std::uint32_t tid = 0;             ///< the serving thread
 };
 
 /// Why a frame was rejected.
@@ -103,8 +103,8 @@ FrameError checkReplyHeader(const ReplyHeader& header);
 /// Result of decoding: the value, or why not.
 template <typename T>
 struct Decoded {
-  std::optional<T> value;
-  FrameError error = FrameError::kNone;
+  std::optional<T> value;                ///< set when error is kNone
+  FrameError error = FrameError::kNone;  ///< why there is no value
 };
 
 /// @brief Builds a Request from a checked header and its payload bytes.

@@ -279,6 +279,7 @@ void ServerProcess::spawnServer() {
   addNumber("--food-slots", options_.food_slots);
   addNumber("--idle-timeout", options_.idle_timeout_s);
   if (options_.quiet) args.push_back("--quiet");
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   Pipe out = makePipe();
   Fd log_file{::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};

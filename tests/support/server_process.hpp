@@ -68,6 +68,7 @@ struct ServerOptions {
   int idle_timeout_s = 0;    ///< --idle-timeout S
   bool quiet = true;         ///< --quiet: keeps logs of load tests short
   std::filesystem::path data_dir;  ///< empty: a fresh directory of our own
+  std::vector<std::string> extra_args;  ///< appended to the command line as they are
 };
 
 /// One running cabinetd. Neither copyable nor movable,

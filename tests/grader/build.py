@@ -1,0 +1,202 @@
+"""Building a submission: which lab files, which build directory, and what
+the compiler said.
+
+A submission is only ever its lab files (MC_LAB_FILES of the root
+CMakeLists.txt). They are copied into a staging folder inside the build
+directory and built as the `submission` tree (-DMC_SUBMISSION_LAB_DIR) against
+this repository's provided code and tests, never the student's copies of those.
+Files are copied only when their content changed, so grading again, or grading
+a mutant that differs in one file, recompiles only that file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import util
+
+TREE = "submission"
+
+
+@dataclasses.dataclass
+class Submission:
+    """Where a submission's lab files come from."""
+
+    label: str       # "solution", "starter", or the folder's name
+    lab_dir: Path    # the folder holding server.cpp, robust_io.cpp, ...
+    trusted: bool    # the reference: no fallback to starter files on errors
+
+
+@dataclasses.dataclass
+class BuildResult:
+    """The outcome of building one tree."""
+
+    ok: bool
+    build_dir: Path
+    log: str = ""                       # the compiler's complaint, trimmed
+    replaced: list[str] = dataclasses.field(default_factory=list)  # files swapped for the starter's
+    seconds: float = 0.0
+
+
+def resolve_submission(root: Path, impl: str) -> Submission:
+    """Turns --impl (starter, solution, or a folder) into a Submission.
+
+    A folder is a copy of starter/ as the student returned it: its lab/ folder
+    is used. A folder that itself holds server.cpp is taken as the lab folder.
+    """
+    if impl == "starter":
+        return Submission("starter", root / "starter" / "lab", trusted=False)
+    if impl == "solution":
+        return Submission("solution", root / "solution", trusted=True)
+    folder = Path(impl).resolve()
+    if (folder / "lab").is_dir():
+        return Submission(folder.name, folder / "lab", trusted=False)
+    if (folder / "server.cpp").is_file():
+        return Submission(folder.name, folder, trusted=False)
+    raise util.GradeError(f"{impl}: neither a copy of starter/ (no lab/ folder) nor a lab folder")
+
+
+def lab_files(root: Path) -> list[str]:
+    """The lab file names, read from MC_LAB_FILES in the root CMakeLists.txt."""
+    text = (root / "CMakeLists.txt").read_text()
+    match = re.search(r"set\(MC_LAB_FILES(.*?)\)", text, re.S)
+    if not match:
+        raise util.GradeError("CMakeLists.txt has no MC_LAB_FILES list")
+    body = re.sub(r"#[^\n]*", "", match.group(1))
+    return [name for name in body.split() if name.endswith(".cpp")]
+
+
+def default_build_dir(root: Path, submission: Submission, sanitize: str = "") -> Path:
+    """build-grade/<label>-<hash of the lab folder's path>[-tsan]: one per
+    submission, reused between runs."""
+    digest = hashlib.sha1(str(submission.lab_dir.resolve()).encode()).hexdigest()[:10]
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", submission.label)
+    suffix = "-tsan" if sanitize == "thread" else ""
+    return root / "build-grade" / f"{safe}-{digest}{suffix}"
+
+
+def stage_lab_files(root: Path, submission: Submission, stage: Path) -> list[str]:
+    """Copies the submission's lab folder into @p stage, touching only files
+    whose content changed; removes files it no longer has. A missing lab file
+    is taken from starter/lab (its tests then fail like an untouched starter).
+    Returns notes for the report."""
+    notes = []
+    stage.mkdir(parents=True, exist_ok=True)
+    wanted: dict[str, Path] = {}
+    for entry in sorted(submission.lab_dir.iterdir()):
+        if entry.is_file():
+            wanted[entry.name] = entry
+    for name in lab_files(root):
+        if name not in wanted:
+            fallback = root / "starter" / "lab" / name
+            if not fallback.is_file():
+                raise util.GradeError(f"{name} is missing and starter/lab has none either")
+            wanted[name] = fallback
+            notes.append(f"{name} is missing from the submission: the starter's version was used")
+    for name, source in wanted.items():
+        copy_if_changed(source, stage / name)
+    for entry in stage.iterdir():
+        if entry.name not in wanted:
+            entry.unlink()
+    return notes
+
+
+def copy_if_changed(source: Path, target: Path) -> bool:
+    """Copies @p source to @p target unless they already hold the same bytes
+    (so make sees no change). Returns True if it copied."""
+    data = source.read_bytes()
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    target.write_bytes(data)
+    return True
+
+
+def configure(root: Path, build_dir: Path, stage: Path, sanitize: str) -> tuple[bool, str]:
+    """cmake configure, once per build directory (the build re-runs it when a
+    CMakeLists.txt changes)."""
+    cache = build_dir / "CMakeCache.txt"
+    if cache.is_file() and f"MC_SUBMISSION_LAB_DIR:PATH={stage}" in cache.read_text():
+        return True, ""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    command = ["cmake", "-S", str(root), "-B", str(build_dir),
+               "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+               f"-DMC_SUBMISSION_LAB_DIR={stage}",
+               "-DMC_BUILD_STARTER=OFF",
+               # A warning must not cost a student the whole grade.
+               "-DMC_WERROR=OFF",
+               f"-DMC_SANITIZE={sanitize}"]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return done.returncode == 0, done.stdout
+
+
+def targets_for(labs: list[int], sanitize: str) -> list[str]:
+    targets = [f"cabinetd_{TREE}", f"cabinet_{TREE}"]
+    targets += [f"lab{lab}_tests_{TREE}" for lab in labs]
+    if not sanitize:
+        targets.append("perturb")
+    return targets
+
+
+_ERROR_LINE = re.compile(r"^(?P<file>[^\s:]+\.(?:cpp|hpp|h)):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:")
+
+
+def compile_errors(log: str, stage: Path) -> tuple[list[str], list[str]]:
+    """The staged lab files that fail to compile, and the error lines
+    (with the staging path shortened to lab/)."""
+    failing, lines = [], []
+    for line in log.splitlines():
+        match = _ERROR_LINE.match(line)
+        if match or "undefined reference" in line or line.startswith("make") and "Error" in line:
+            lines.append(line.replace(str(stage) + "/", "lab/"))
+        if match and match.group("file").startswith(str(stage)):
+            name = Path(match.group("file")).name
+            if name not in failing:
+                failing.append(name)
+    return failing, lines
+
+
+def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
+          sanitize: str = "", jobs: int | None = None, log=print) -> BuildResult:
+    """Stages, configures and builds the targets for @p labs.
+
+    When a lab file of an untrusted submission does not compile, it is
+    replaced by starter/lab's version and the build retried, so the labs that
+    do compile can still be graded; the report names the replaced files.
+    """
+    timer = util.Timer()
+    stage = build_dir / "lab-src"
+    notes = stage_lab_files(root, submission, stage)
+    ok, output = configure(root, build_dir, stage, sanitize)
+    if not ok:
+        return BuildResult(False, build_dir, "cmake configure failed:\n" + util.tail(output, 40),
+                           seconds=timer.seconds())
+    replaced: list[str] = []
+    first_errors = ""
+    jobs = jobs or os.cpu_count() or 2
+    for _attempt in range(4):
+        command = ["cmake", "--build", str(build_dir), "-j", str(jobs), "--target",
+                   *targets_for(labs, sanitize)]
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        (build_dir / "build.log").write_text(done.stdout)
+        if done.returncode == 0:
+            result = BuildResult(True, build_dir, first_errors, replaced, timer.seconds())
+            result.log = "\n".join(notes + ([first_errors] if first_errors else []))
+            return result
+        failing, lines = compile_errors(done.stdout, stage)
+        if not first_errors:
+            first_errors = "\n".join(lines[:40]) or util.tail(done.stdout, 40)
+        fixable = [name for name in failing
+                   if not submission.trusted and (root / "starter" / "lab" / name).is_file()
+                   and name not in replaced]
+        if not fixable:
+            break
+        for name in fixable:
+            shutil.copyfile(root / "starter" / "lab" / name, stage / name)
+            replaced.append(name)
+            log(f"  {name} does not compile: grading with the starter's version of it")
+    return BuildResult(False, build_dir, first_errors, replaced, timer.seconds())

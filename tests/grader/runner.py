@@ -1,0 +1,215 @@
+"""Running a lab's tests with ctest, one test at a time, under a watchdog.
+
+ctest runs each GoogleTest test in its own process (gtest_discover_tests) and
+writes every result to a JUnit file (--output-junit). The tests carry a
+300 s ctest TIMEOUT property, longer than we want to wait for a deadlock, so
+a watchdog thread of ours enforces the grader's own per-test timeout: when a
+test process has run too long, it first dumps the stacks of the processes
+under it (diagnose.hang_report) and then kills them all; ctest then reports
+the test as killed, and we report it as timed out, with the stacks' summary.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+from typing import Callable
+
+from . import diagnose, util
+from .build import TREE
+
+
+@dataclasses.dataclass
+class TestRun:
+    """One test's outcome (the last repetition when repeated)."""
+
+    name: str            # ctest's name: submission.lab2.Suite.Test[  # GetParam() = 2]
+    short: str           # lab2.Suite.Test
+    passed: bool
+    reason: str = ""     # ctest's word for a failure: Failed, SEGFAULT, Subprocess killed ...
+    output: str = ""     # what the test printed (stdout and stderr)
+    seconds: float = 0.0
+    hang: str = ""       # the watchdog's diagnosis, when it killed the test
+
+
+def short_name(ctest_name: str) -> str:
+    """submission.lab2.Stages/X.Y/stage2  # GetParam() = 2  ->  lab2.Stages/X.Y/stage2"""
+    name = ctest_name.split("  #", 1)[0].strip()
+    return name.split(".", 1)[1] if name.startswith(TREE + ".") else name
+
+
+def cmake_regex_escape(text: str) -> str:
+    """Escapes the characters special to CMake's regular expressions."""
+    return re.sub(r"([\^$.\[\]()*+?|\\])", r"\\\1", text)
+
+
+def names_regex(shorts: list[str]) -> str:
+    """A ctest -R/-E regex matching exactly these tests (by short name)."""
+    body = "|".join(cmake_regex_escape(short) for short in shorts)
+    return f"^{TREE}\\.({body})( |$)"
+
+
+def list_tests(build_dir: Path, lab: int) -> list[str]:
+    """The ctest names of lab @p lab's tests in the submission tree."""
+    done = subprocess.run(["ctest", "--test-dir", str(build_dir), "-N", "-L", f"^lab{lab}$",
+                           "-R", f"^{TREE}\\."], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    return [match.group(1).rstrip() for match in re.finditer(r"Test\s+#\d+: (.*)", done.stdout)]
+
+
+# ---------------------------------------------------------------------------
+# The watchdog
+# ---------------------------------------------------------------------------
+
+class Watchdog(threading.Thread):
+    """Kills test processes of @p ctest_pid that run longer than @p timeout,
+    after recording why they hang. Diagnoses are kept by gtest filter."""
+
+    def __init__(self, ctest_pid: int, timeout: float, dump_dir: Path, log: Callable[[str], None]):
+        super().__init__(daemon=True)
+        self.ctest_pid = ctest_pid
+        self.dump_dir = dump_dir
+        self.timeout = timeout
+        self.log = log
+        self.stopped = threading.Event()
+        self.first_seen: dict[int, float] = {}
+        self.diagnoses: dict[str, str] = {}   # "lab2_tests_submission --gtest_filter" -> text
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.5):
+            table = util.process_table()
+            now = time.monotonic()
+            for pid, (_comm, _state, parent) in table.items():
+                if parent != self.ctest_pid:
+                    continue
+                started = self.first_seen.setdefault(pid, now)
+                if now - started > self.timeout:
+                    self.kill_hung(pid, table)
+                    self.first_seen[pid] = float("inf")  # once is enough
+
+    def kill_hung(self, pid: int, table) -> None:
+        key = test_key(util.cmdline_of(pid))
+        self.log(f"  {key or pid}: still running after {self.timeout:.0f} s: dumping stacks, then killing it")
+        below = util.descendants(pid, table)
+        self.diagnoses[key] = diagnose.hang_report(pid, below, self.timeout, self.dump_dir)
+        for victim in [pid] + below:  # stop them all first, so nobody reacts to the others dying
+            util.kill(victim, signal.SIGSTOP)
+        for victim in below + [pid]:
+            util.kill(victim, signal.SIGKILL)
+
+
+def test_key(argv: list[str]) -> str:
+    """'lab2.Suite.Test' from a test process's command line, '' if unknown."""
+    binary = os.path.basename(argv[0]) if argv else ""
+    match = re.match(r"(lab\d+)_tests_", binary)
+    flt = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--gtest_filter=")), "")
+    return f"{match.group(1)}.{flt}" if match and flt else ""
+
+
+# ---------------------------------------------------------------------------
+# One ctest run
+# ---------------------------------------------------------------------------
+
+_PROGRESS = re.compile(r"^\s*(\d+)/(\d+) Test\s+#\d+: (.*?) \.{3,}.*?(Passed|\*\*\*|Subprocess|Exception|Not Run|Failed)")
+_FAILED = re.compile(r"^\s*\d+ - (.*) \((.*)\)\s*$")
+
+
+def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, *, repeat: int,
+              env: dict[str, str], timeout: float, workdir: Path,
+              progress: Callable[[int, int, str], None], log: Callable[[str], None]) -> list[TestRun]:
+    """Runs the tests of lab @p lab named in @p select (short names; all of
+    the lab's if empty) minus @p exclude, each up to @p repeat times until it
+    fails. Returns one TestRun per test that ran."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    junit = workdir / "junit.xml"
+    junit.unlink(missing_ok=True)
+    command = ["ctest", "--test-dir", str(build_dir), "-L", f"^lab{lab}$",
+               "-R", names_regex(select) if select else f"^{TREE}\\.",
+               "--output-junit", str(junit), "--no-tests=ignore"]
+    if exclude:
+        command += ["-E", names_regex(exclude)]
+    if repeat > 1:
+        command += ["--repeat", f"until-fail:{repeat}"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env, cwd=workdir, start_new_session=True)
+    watchdog = Watchdog(process.pid, timeout, workdir, log)
+    watchdog.start()
+    reasons: dict[str, str] = {}
+    transcript = []
+    try:
+        for line in process.stdout:
+            transcript.append(line)
+            if match := _PROGRESS.match(line):
+                progress(int(match.group(1)), int(match.group(2)), match.group(3).strip())
+            elif match := _FAILED.match(line):
+                reasons[match.group(1).strip()] = match.group(2)
+        process.wait()
+    finally:
+        watchdog.stopped.set()
+        watchdog.join()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    (workdir / "ctest.log").write_text("".join(transcript))
+    return read_junit(junit, reasons, watchdog.diagnoses)
+
+
+def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str]) -> list[TestRun]:
+    if not junit.is_file():
+        return []
+    runs = []
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        name = case.get("name", "")
+        out = case.find("system-out")
+        passed = case.get("status") == "run" and case.find("failure") is None
+        short = short_name(name)
+        key = short.split("  #")[0]
+        runs.append(TestRun(name=name, short=short, passed=passed,
+                            reason="" if passed else reasons.get(name.strip(), "Failed"),
+                            output=(out.text or "") if out is not None else "",
+                            seconds=float(case.get("time", "0") or 0),
+                            hang=hangs.get(key, "")))
+        if runs[-1].hang:
+            runs[-1].passed = False
+    return runs
+
+
+# ---------------------------------------------------------------------------
+# ThreadSanitizer
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class RaceReport:
+    test: str      # short name of the test that ran
+    kind: str      # "data race", "lock-order-inversion (potential deadlock)", ...
+    text: str      # the report's first lines
+
+
+def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str], timeout: float,
+             workdir: Path, progress: Callable[[int, int, str], None],
+             log: Callable[[str], None]) -> list[RaceReport]:
+    """Runs each of @p shorts once against the ThreadSanitizer build, with
+    reports going to files (log_path), so a race is seen even when the test
+    passes or the server's log is thrown away."""
+    reports: list[RaceReport] = []
+    for index, short in enumerate(shorts, 1):
+        progress(index, len(shorts), short)
+        folder = workdir / f"tsan-{index}"
+        if folder.exists():
+            for old in folder.iterdir():
+                old.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        tsan_env = dict(env)
+        tsan_env["TSAN_OPTIONS"] = f"log_path={folder}/tsan:halt_on_error=0:second_deadlock_stack=1"
+        run_ctest(build_dir, [short], [], lab, repeat=1, env=tsan_env, timeout=timeout,
+                  workdir=folder, progress=lambda *_: None, log=log)
+        for report_file in sorted(folder.glob("tsan.*")):
+            for kind, text in diagnose.tsan_reports(report_file.read_text(errors="replace")):
+                reports.append(RaceReport(short, kind, text))
+    return reports

@@ -1,0 +1,194 @@
+/// @file perturb.c
+/// @brief An LD_PRELOAD library that shakes up the schedule of cabinetd: before
+/// each call that hands control between threads or processes (accept, read,
+/// write, send, recv, sem_post, sem_wait, sem_timedwait, fork, pthread_create)
+/// it may yield the CPU or sleep 0-200 µs, then calls the real function.
+/// Runs in: every process it is preloaded into, but it only perturbs processes
+/// named "cabinetd" (the test binary and the cabinet client run untouched).
+/// Owns: one small random-number state per thread.
+///
+/// Why: a race needs an unlucky interleaving, and on an idle 2-core machine
+/// the same lucky interleaving tends to happen every time. Random short delays
+/// at the points where threads hand work to each other make rare orders common.
+///
+/// Replay: MC_PERTURB_SEED=S picks the delays. Each thread's random sequence is
+/// derived from S, the process's fork generation and the thread's creation
+/// number, so a second run with the same S makes the same choices per thread
+/// (the OS still decides the rest: replay makes a failure likelier, not certain).
+/// Unset or empty MC_PERTURB_SEED: the library does nothing.
+///
+/// Only async-signal-safe calls are made before calling through (nanosleep,
+/// sched_yield), because write() is also called from signal handlers.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+// 0 until the constructor has decided that this process is to be perturbed.
+static int g_enabled;
+static uint64_t g_seed;
+// How many processes deep we are (fork() adds one in the child) and how many
+// threads this process started: together they name a thread's sequence.
+static uint64_t g_generation;
+static uint64_t g_threads_started;
+static __thread uint64_t t_state;  // 0: not seeded yet
+
+// splitmix64: a tiny, good-enough generator that needs no library call.
+static uint64_t nextRandom(uint64_t* state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+static void seedThisThread(uint64_t thread_number) {
+  t_state = g_seed ^ (g_generation * 0x100000001B3ULL) ^ (thread_number * 0xC2B2AE3D27D4EB4FULL);
+  if (t_state == 0) t_state = 1;
+}
+
+// The perturbation: half the time nothing, a quarter a yield, a quarter a
+// sleep of 0-200 µs. errno is kept: the caller may be about to read it.
+static void jitter(void) {
+  if (!g_enabled) return;
+  if (t_state == 0) seedThisThread(0);  // the main thread, or one we did not start
+  int saved_errno = errno;
+  uint64_t r = nextRandom(&t_state);
+  switch (r & 3) {
+    case 0:
+    case 1:
+      break;
+    case 2:
+      sched_yield();
+      break;
+    default: {
+      struct timespec pause = {0, (long)((r >> 8) % 201) * 1000};
+      nanosleep(&pause, NULL);
+      break;
+    }
+  }
+  errno = saved_errno;
+}
+
+static int isCabinetd(void) {
+  extern char* program_invocation_short_name;
+  return program_invocation_short_name != NULL &&
+         strcmp(program_invocation_short_name, "cabinetd") == 0;
+}
+
+__attribute__((constructor)) static void perturbInit(void) {
+  const char* seed = getenv("MC_PERTURB_SEED");
+  if (seed == NULL || *seed == '\0' || !isCabinetd()) return;
+  g_seed = strtoull(seed, NULL, 10);
+  g_enabled = 1;
+}
+
+// The real function behind each wrapper, looked up once (a race here only
+// repeats the same dlsym).
+#define REAL(name) \
+  static __typeof__(&name) real_##name; \
+  if (real_##name == NULL) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+int accept(int fd, struct sockaddr* address, socklen_t* length) {
+  REAL(accept);
+  jitter();
+  return real_accept(fd, address, length);
+}
+
+int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags) {
+  REAL(accept4);
+  jitter();
+  return real_accept4(fd, address, length, flags);
+}
+
+ssize_t read(int fd, void* buffer, size_t size) {
+  REAL(read);
+  jitter();
+  return real_read(fd, buffer, size);
+}
+
+ssize_t write(int fd, const void* buffer, size_t size) {
+  REAL(write);
+  jitter();
+  return real_write(fd, buffer, size);
+}
+
+ssize_t send(int fd, const void* buffer, size_t size, int flags) {
+  REAL(send);
+  jitter();
+  return real_send(fd, buffer, size, flags);
+}
+
+ssize_t recv(int fd, void* buffer, size_t size, int flags) {
+  REAL(recv);
+  jitter();
+  return real_recv(fd, buffer, size, flags);
+}
+
+int sem_post(sem_t* sem) {
+  REAL(sem_post);
+  jitter();
+  return real_sem_post(sem);
+}
+
+int sem_wait(sem_t* sem) {
+  REAL(sem_wait);
+  jitter();
+  return real_sem_wait(sem);
+}
+
+int sem_timedwait(sem_t* sem, const struct timespec* deadline) {
+  REAL(sem_timedwait);
+  jitter();
+  return real_sem_timedwait(sem, deadline);
+}
+
+pid_t fork(void) {
+  REAL(fork);
+  jitter();
+  pid_t pid = real_fork();
+  if (pid == 0 && g_enabled) {
+    // A new process: a new family of sequences, the same in every replay.
+    g_generation = g_generation * 31 + 1 + __atomic_load_n(&g_threads_started, __ATOMIC_RELAXED);
+    g_threads_started = 0;
+    seedThisThread(0);
+  }
+  return pid;
+}
+
+// A new thread seeds itself from its creation number before running.
+struct Start {
+  void* (*routine)(void*);
+  void* argument;
+  uint64_t number;
+};
+
+static void* startThread(void* raw) {
+  struct Start start = *(struct Start*)raw;
+  free(raw);
+  seedThisThread(start.number);
+  return start.routine(start.argument);
+}
+
+int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*routine)(void*),
+                   void* argument) {
+  REAL(pthread_create);
+  if (!g_enabled) return real_pthread_create(thread, attributes, routine, argument);
+  jitter();
+  struct Start* start = malloc(sizeof *start);
+  if (start == NULL) return EAGAIN;
+  start->routine = routine;
+  start->argument = argument;
+  start->number = __atomic_add_fetch(&g_threads_started, 1, __ATOMIC_RELAXED);
+  int error = real_pthread_create(thread, attributes, startThread, start);
+  if (error != 0) free(start);
+  return error;
+}
