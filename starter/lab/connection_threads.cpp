@@ -29,10 +29,11 @@ void ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle> cli
   // TODO(lab2): start one thread that runs serve() for this client.
   //   1. Take a ticket: tracker_.enter(). Do it HERE, before the thread exists, so
   //      waitUntilAllEnded() can never miss a thread that is just starting.
-  //   2. std::thread(&ConnectionThreads::serve, this, std::move(client), std::move(ticket)).
-  //      Both are move-only: the thread now owns the client handle (and its socket)
-  //      and the ticket. Never hand the thread a pointer to a variable of the accept
-  //      loop: the next accept() would overwrite it before the thread has read it.
+  //   2. Start a std::thread that runs this->serve(...) (a pointer to the member function,
+  //      then `this`, then the arguments), with the client and the ticket MOVED in: both
+  //      are move-only, and the thread now owns the handle (so its socket) and the ticket.
+  //      Never hand the thread a pointer to a variable of the accept loop: the next
+  //      accept() would overwrite it before the thread has read it.
   //   3. .detach() it: nobody will join it (see the top of this file); std::thread's
   //      destructor calls std::terminate on a thread still joinable.
   //   If no thread can be started, std::thread throws std::system_error: let it go;

@@ -37,9 +37,9 @@ Fd openListenSocket([[maybe_unused]] const std::string& host, [[maybe_unused]] s
                     [[maybe_unused]] int backlog) {
   // TODO(lab1): socket, setsockopt, bind, listen; throwErrno("call") on any failure.
   //   1. makeAddress(host, port) first (it throws on a bad host before we own an fd).
-  //   2. Fd listener{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)}: holding the raw
-  //      fd in an Fd at once means every throw below closes it. CLOEXEC: a program
-  //      we ever exec must not inherit our listening port.
+  //   2. ::socket for an IPv4 stream socket, with SOCK_CLOEXEC or'd into the type (a
+  //      program we ever exec must not inherit our port). Put the raw fd into an Fd
+  //      at once: then every throw below closes it for you.
   //   3. setsockopt SO_REUSEADDR = 1, BEFORE bind: otherwise a restarted server
   //      cannot bind its port while old connections sit in TIME_WAIT.
   //   4. bind to the address (cast &address to const sockaddr*), then
@@ -57,8 +57,9 @@ std::uint16_t boundPort(const Fd& listener) {
 }
 
 Fd acceptConnection([[maybe_unused]] const Fd& listener) {
-  // TODO(lab1): Fd client{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
-  //   return it if valid. Otherwise sort errno into three groups:
+  // TODO(lab1): ::accept4 with SOCK_CLOEXEC (we do not need the peer's address: pass
+  //   null for it and its length), straight into an Fd; return it if it is valid.
+  //   Otherwise sort errno into three groups:
   //   - the caller should just try again: EINTR (a signal: the main loop looks at it),
   //     ECONNABORTED (the client gave up while queued), EAGAIN, and the network
   //     errors accept(2) says to treat like EAGAIN (EPROTO, ENETDOWN, ENOPROTOOPT,

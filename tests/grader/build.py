@@ -116,12 +116,16 @@ def copy_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
-def configure(root: Path, build_dir: Path, stage: Path, sanitize: str) -> tuple[bool, str]:
-    """cmake configure, once per build directory (the build re-runs it when a
-    CMakeLists.txt changes)."""
+def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
+              extra_tests: Path | None) -> tuple[bool, str]:
+    """cmake configure, once per build directory and settings (the build
+    re-runs it by itself when a CMakeLists.txt changes)."""
     cache = build_dir / "CMakeCache.txt"
-    if cache.is_file() and f"MC_SUBMISSION_LAB_DIR:PATH={stage}" in cache.read_text():
-        return True, ""
+    extra = str(extra_tests.resolve()) if extra_tests else ""
+    if cache.is_file():
+        text = cache.read_text()
+        if f"MC_SUBMISSION_LAB_DIR:PATH={stage}\n" in text and f"MC_EXTRA_TESTS_DIR:PATH={extra}\n" in text:
+            return True, ""
     build_dir.mkdir(parents=True, exist_ok=True)
     command = ["cmake", "-S", str(root), "-B", str(build_dir),
                "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
@@ -129,14 +133,18 @@ def configure(root: Path, build_dir: Path, stage: Path, sanitize: str) -> tuple[
                "-DMC_BUILD_STARTER=OFF",
                # A warning must not cost a student the whole grade.
                "-DMC_WERROR=OFF",
-               f"-DMC_SANITIZE={sanitize}"]
+               f"-DMC_SANITIZE={sanitize}",
+               f"-DMC_EXTRA_TESTS_DIR={extra}"]
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return done.returncode == 0, done.stdout
 
 
-def targets_for(labs: list[int], sanitize: str) -> list[str]:
+def targets_for(labs: list[int], sanitize: str, extra_tests: Path | None) -> list[str]:
     targets = [f"cabinetd_{TREE}", f"cabinet_{TREE}"]
     targets += [f"lab{lab}_tests_{TREE}" for lab in labs]
+    if extra_tests:
+        targets += [f"lab{lab}_extra_tests_{TREE}" for lab in labs
+                    if any((extra_tests / f"lab{lab}").glob("*.cpp"))]
     if not sanitize:
         targets.append("perturb")
     return targets
@@ -161,7 +169,8 @@ def compile_errors(log: str, stage: Path) -> tuple[list[str], list[str]]:
 
 
 def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
-          sanitize: str = "", jobs: int | None = None, log=print) -> BuildResult:
+          sanitize: str = "", jobs: int | None = None, log=print,
+          extra_tests: Path | None = None) -> BuildResult:
     """Stages, configures and builds the targets for @p labs.
 
     When a lab file of an untrusted submission does not compile, it is
@@ -171,7 +180,7 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
     timer = util.Timer()
     stage = build_dir / "lab-src"
     notes = stage_lab_files(root, submission, stage)
-    ok, output = configure(root, build_dir, stage, sanitize)
+    ok, output = configure(root, build_dir, stage, sanitize, extra_tests)
     if not ok:
         return BuildResult(False, build_dir, "cmake configure failed:\n" + util.tail(output, 40),
                            seconds=timer.seconds())
@@ -180,13 +189,12 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
     jobs = jobs or os.cpu_count() or 2
     for _attempt in range(4):
         command = ["cmake", "--build", str(build_dir), "-j", str(jobs), "--target",
-                   *targets_for(labs, sanitize)]
+                   *targets_for(labs, sanitize, extra_tests)]
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         (build_dir / "build.log").write_text(done.stdout)
         if done.returncode == 0:
-            result = BuildResult(True, build_dir, first_errors, replaced, timer.seconds())
-            result.log = "\n".join(notes + ([first_errors] if first_errors else []))
-            return result
+            return BuildResult(True, build_dir, "\n".join(notes + ([first_errors] if first_errors else [])),
+                               replaced, timer.seconds())
         failing, lines = compile_errors(done.stdout, stage)
         if not first_errors:
             first_errors = "\n".join(lines[:40]) or util.tail(done.stdout, 40)
@@ -199,4 +207,4 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
             shutil.copyfile(root / "starter" / "lab" / name, stage / name)
             replaced.append(name)
             log(f"  {name} does not compile: grading with the starter's version of it")
-    return BuildResult(False, build_dir, first_errors, replaced, timer.seconds())
+    return BuildResult(False, build_dir, "\n".join(notes + [first_errors]), replaced, timer.seconds())

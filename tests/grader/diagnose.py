@@ -97,22 +97,30 @@ def server_log_tail(output: str, start: int) -> str:
 # Hung processes
 # ---------------------------------------------------------------------------
 
-# What a thread waits for, by the first frame of its stack that says so.
+# What a thread waits for: the first of these (in this order of priority) that
+# matches a frame of its stack. Frames are compared without glibc's internal
+# prefixes (__GI___poll -> poll, __libc_read -> read).
 _WAITS = [
-    (re.compile(r"sem_(timed)?wait|sem_clockwait|do_futex_wait|__new_sem_wait"), "waits on a semaphore"),
-    (re.compile(r"pthread_mutex_lock|__lll_lock_wait|std::mutex::lock"), "waits on a mutex"),
-    (re.compile(r"pthread_cond_(timed|clock)?wait|condition_variable"), "waits on a condition variable"),
-    (re.compile(r"pthread_join|__pthread_clockjoin|std::thread::join"), "waits to join a thread"),
-    (re.compile(r"\baccept4?\b"), "waits for a connection (accept)"),
-    (re.compile(r"\b(__libc_)?(read|recv|recvfrom|recvmsg)\b"), "waits on pipe/socket read"),
-    (re.compile(r"\b(__libc_)?(write|send|sendto|sendmsg)\b"), "blocked writing to a pipe/socket (full?)"),
-    (re.compile(r"\b(__)?(poll|ppoll|epoll_wait|select)\b"), "waits in poll()"),
-    (re.compile(r"\b(waitpid|wait4|__waitpid)\b"), "waits for a child (waitpid)"),
-    (re.compile(r"nanosleep|sleep_for|\bsleep\b"), "sleeps"),
-    (re.compile(r"\b__GI___futex|futex_wait"), "waits on a futex"),
+    (re.compile(r"sem_(timed|clock)?wait|sem_wait_slow"), "waits on a semaphore"),
+    (re.compile(r"^(pthread_mutex_(timed|clock)?lock|lll_lock_wait)|std::mutex::lock"), "waits on a mutex"),
+    (re.compile(r"^pthread_cond_(timed|clock)?wait|condition_variable::wait"), "waits on a condition variable"),
+    (re.compile(r"^(pthread_(timed|clock)?join|pthread_clockjoin_ex)|std::thread::join"), "waits to join a thread"),
+    (re.compile(r"^accept4?$"), "waits for a connection (accept)"),
+    (re.compile(r"^(read|recv|recvfrom|recvmsg|readv)$"), "waits on pipe/socket read"),
+    (re.compile(r"^(write|send|sendto|sendmsg|writev)$"), "blocked writing to a pipe/socket (full?)"),
+    (re.compile(r"^(poll|ppoll|epoll_wait|select|pselect6?)$"), "waits in poll()"),
+    (re.compile(r"^(waitpid|wait4|waitid)$"), "waits for a child (waitpid)"),
+    (re.compile(r"nanosleep|sleep_for|^sleep$|^usleep$"), "sleeps"),
+    (re.compile(r"futex"), "waits on a futex"),
 ]
 _THREAD = re.compile(r"^Thread (\d+) \(.*?LWP (\d+)\)")
 _FRAME = re.compile(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \(")
+
+
+def base_name(frame: str) -> str:
+    """A frame's function without glibc's internal prefixes and namespaces noise."""
+    frame = frame.replace("(anonymous namespace)::", "")
+    return re.sub(r"^(__GI_)?_*(libc_)?", "", frame)
 
 
 def summarize_stacks(gdb_output: str) -> list[str]:
@@ -122,14 +130,18 @@ def summarize_stacks(gdb_output: str) -> list[str]:
         if _THREAD.match(line):
             threads.append([])
         elif threads and (match := _FRAME.match(line)):
-            threads[-1].append(match.group(1))
+            threads[-1].append(base_name(match.group(1)))
     groups: dict[str, int] = {}
     for frames in threads:
-        what = next((label for frame in frames for pattern, label in _WAITS if pattern.search(frame)),
+        what = next((label for pattern, label in _WAITS if any(pattern.search(frame) for frame in frames)),
                     "runs")
-        ours = next((frame for frame in frames if "mc::" in frame and "mc::test" not in frame), "")
-        where = f" in {ours.split('(')[0]}" if ours else ""
-        key = what + where
+        ours: list[str] = []  # our two innermost functions: the wait, and who waits
+        for frame in frames:
+            if frame.startswith("mc::") and "mc::test" not in frame and frame not in ours:
+                ours.append(frame)
+            if len(ours) == 2:
+                break
+        key = what + (f" in {' < '.join(ours)}" if ours else "")
         groups[key] = groups.get(key, 0) + 1
     return [f"{count} thread{'s' if count > 1 else ''}: {key}"
             for key, count in sorted(groups.items(), key=lambda item: -item[1])]

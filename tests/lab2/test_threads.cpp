@@ -89,14 +89,18 @@ TEST(Lab2Threads, SharedCabinetStateSurvivesManyThreads) {
   TempDir data("lab2");
   ServiceOptions options;
   options.data_dir = data.path();
-  options.parcel_lockers = 400;
+  options.parcel_lockers = 2000;
   InlineDispatcher dispatcher(options);
 
-  constexpr int kThreads = 8;
-  constexpr int kEach = 40;
+  constexpr int kThreads = 16;
+  constexpr int kEach = 100;
+  // All threads start together, so that their deposits overlap.
+  std::atomic<int> ready{0};
   std::vector<std::future<std::vector<std::string>>> workers;
   for (int t = 0; t < kThreads; ++t) {
-    workers.push_back(std::async(std::launch::async, [&dispatcher] {
+    workers.push_back(std::async(std::launch::async, [&dispatcher, &ready] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
       std::vector<std::string> lockers;
       for (int i = 0; i < kEach; ++i) {
         Reply reply = dispatcher.dispatch(Service::kParcel, depositParcel());

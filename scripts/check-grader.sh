@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# check-grader.sh: the autograder grades what it should (run by .ci/run).
+#  1. the reference solution gets full marks (ThreadSanitizer on, concurrency
+#     tests repeated);
+#  2. every known mistake (tests/mutants/*.patch applied to a copy of
+#     solution/) loses points in the lab it belongs to;
+#  3. the untouched starter gets 0 in every lab that still has TODOs;
+#  4. each results.json is valid for Gradescope.
+# One build directory serves every grade (only the lab files that differ are
+# recompiled), so after the first build each mutant costs seconds.
+#   GRADER_BUILD=DIR   build there (default build-grade/check)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build="${GRADER_BUILD:-$root/build-grade/check}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+status=0
+timings=()
+started=$SECONDS
+
+# step NAME COMMAND...: runs it, remembers how long it took.
+step() {
+  local name=$1 begin=$SECONDS
+  shift
+  "$@" || status=1
+  timings+=("$(printf '%-44s %4d s' "$name" $((SECONDS - begin)))")
+}
+
+# json_check FILE PYTHON-EXPRESSION MESSAGE: fails with MESSAGE unless the
+# expression (over `data`, the parsed results.json, and `lab(n)`, lab n's
+# score and maximum) is true.
+json_check() {
+  python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+sys.path.insert(0, "tests")
+from grader.report import validate_results
+data = json.load(open(sys.argv[1]))
+problems = validate_results(data)
+if problems:
+    sys.exit(f"{sys.argv[1]}: invalid results.json: {problems}")
+def lab(n):
+    tests = [t for t in data["tests"] if t["name"].startswith(f"lab{n} ")]
+    return max(0.0, sum(t["score"] for t in tests)), sum(t["max_score"] for t in tests)
+if not eval(sys.argv[2]):
+    sys.exit(sys.argv[3])
+EOF
+}
+
+grade_solution() {
+  echo "=== the solution: full marks ==="
+  tests/grade --impl solution --build-dir "$build" --json "$work/solution.json" > "$work/solution.txt"
+  tail -n 2 "$work/solution.txt"
+  json_check "$work/solution.json" 'data["score"] >= data["max_score"] - 0.01' \
+    "FAIL: the solution does not get full marks (see above)" || { grep -v ' passed$' "$work/solution.txt" | head -n 60; return 1; }
+}
+
+grade_mutants() {
+  echo "=== known mistakes: each must lose points ==="
+  local patch name lab copy
+  for patch in tests/mutants/*.patch; do
+    name=$(basename "$patch" .patch)
+    lab=$(sed -n 's/^Lab: *\([0-9]\).*/\1/p' "$patch" | head -n 1)
+    copy="$work/mutant-$name"
+    cp -r solution "$copy"
+    if ! patch -p1 -s -d "$copy" < "$patch"; then
+      echo "FAIL: $name: the patch no longer applies to solution/ (update tests/mutants/$name.patch)"
+      status=1
+      continue
+    fi
+    tests/grade --impl "$copy" --lab "$lab" --repeat 1 --no-tsan --build-dir "$build" \
+      --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || true
+    if json_check "$work/$name.json" "lab($lab)[0] < lab($lab)[1] - 0.01" "FAIL: $name loses no points in lab $lab" 2>/dev/null; then
+      printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(tail -n 1 "$work/$name.txt")"
+    else
+      echo "FAIL: $name: not caught in lab $lab"
+      tail -n 5 "$work/$name.err"
+      status=1
+    fi
+  done
+}
+
+grade_starter() {
+  echo "=== the untouched starter: 0 in every lab with TODOs ==="
+  tests/grade --impl starter --repeat 1 --no-tsan --build-dir "$build" --json "$work/starter.json" \
+    > "$work/starter.txt"
+  tail -n 2 "$work/starter.txt"
+  local lab
+  for lab in 1 2 3 4 5; do
+    grep -q "TODO(lab$lab)" starter/lab/*.cpp || continue
+    json_check "$work/starter.json" "lab($lab)[0] == 0" "FAIL: the starter scores points in lab $lab" || {
+      grep "^lab$lab " "$work/starter.txt" | grep ' passed$' | head -n 10
+      status=1
+    }
+  done
+}
+
+step "grade the solution (TSan, repeat 3)" grade_solution
+step "grade the mutants (one lab each)" grade_mutants
+step "grade the starter" grade_starter
+
+echo "=== timing ==="
+printf '  %s\n' "${timings[@]}"
+echo "  total $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
+exit $status

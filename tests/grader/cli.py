@@ -1,0 +1,294 @@
+"""The command line, and the order a grade goes in:
+
+  build the submission -> per lab: run its tests (concurrency tests repeated,
+  the server's schedule perturbed), audit what the run left behind ->
+  ThreadSanitizer build and runs of the concurrency tests -> points -> report.
+
+Exit status: 0 when a grade was produced (a submission that does not build is
+graded 0, with the compiler's errors in the report); 1 when the grader itself
+could not run (bad arguments, cmake missing, ...).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+
+from . import build, diagnose, hygiene, report, runner, scoring, util
+from .scoring import Item, LabResult
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_LABS = [1, 2, 3, 4, 5]
+TSAN_LABS = {2, 3, 4}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="tests/grade", description="Grade a MultiCabinet submission lab by lab.",
+        epilog="Examples: tests/grade --impl solution --lab 2;  "
+               "tests/grade --impl ~/alice/starter --json alice.json;  "
+               "tests/grade --batch returned/ --csv grades.csv")
+    parser.add_argument("--impl", default="starter",
+                        help="starter (default), solution, or a student's copy of starter/ (its lab/ is graded)")
+    parser.add_argument("--lab", type=int, choices=ALL_LABS, help="grade only this lab")
+    parser.add_argument("--json", type=Path, help="write Gradescope's results.json here")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each concurrency test; it passes only if all pass (default 3)")
+    parser.add_argument("--seed", type=int,
+                        help="schedule perturbation seed (default: random, printed); replays a failure")
+    parser.add_argument("--no-perturb", action="store_true", help="do not perturb the server's schedule")
+    parser.add_argument("--no-tsan", action="store_true", help="skip the ThreadSanitizer runs (faster)")
+    parser.add_argument("--extra-tests", type=Path,
+                        help="folder with more GoogleTest files per lab (DIR/lab2/*.cpp ...) to grade too")
+    parser.add_argument("--build-dir", type=Path,
+                        help="build here (reused between runs) instead of build-grade/<name>-<hash>")
+    parser.add_argument("--jobs", type=int, help="parallel compile jobs (default: the CPU count)")
+    parser.add_argument("--batch", type=Path, help="grade every submission folder in this folder")
+    parser.add_argument("--csv", type=Path, help="with --batch: one row per student here; "
+                        "NAME.results.json and NAME.txt are written next to it")
+    parser.add_argument("--points", type=Path, default=ROOT / "tests" / "points.json",
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if bool(args.batch) != bool(args.csv):
+        parser.error("--batch and --csv go together")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+class Progress:
+    """One line that keeps being rewritten on a terminal; plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.width = shutil.get_terminal_size((100, 20)).columns - 1
+
+    def update(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r" + text[:self.width].ljust(self.width))
+            sys.stderr.flush()
+
+    def say(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def test_env(build_dir: Path, seed: int | None, fork_reports: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("TSAN_OPTIONS", None)
+    env["GTEST_COLOR"] = "no"
+    perturb = build_dir / "lib" / "libperturb.so"
+    if perturb.is_file():
+        env["LD_PRELOAD"] = str(perturb) + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+        env["MC_PERTURB_REPORT"] = str(fork_reports)
+        if seed is not None:
+            env["MC_PERTURB_SEED"] = str(seed)
+    return env
+
+
+def failed_build(labs: list[int], points: scoring.Points, result: build.BuildResult) -> list[LabResult]:
+    results = []
+    for lab in labs:
+        lab_result = LabResult(lab, points.title(lab), points.lab_points(lab))
+        lab_result.items.append(Item(lab, "build", 0.0, points.lab_points(lab),
+                                     "build failed: the submission does not compile", result.log))
+        results.append(lab_result)
+    return results
+
+
+def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, progress: Progress
+              ) -> tuple[LabResult, list[str]]:
+    """Runs one lab's tests and audits; returns its result and the short
+    names of its concurrency tests (for ThreadSanitizer)."""
+    result = LabResult(lab, points.title(lab), points.lab_points(lab))
+    names = runner.list_tests(build_dir, lab)
+    shorts = [runner.short_name(name) for name in names]
+    if not shorts:
+        result.items.append(Item(lab, "tests", 0.0, result.max_score, "no tests found for this lab"))
+        return result, []
+    shares = points.share(lab, shorts)
+    concurrent = [short for short in shorts if points.is_concurrency(short)]
+    workdir = build_dir / "grade-runs" / f"lab{lab}"
+    fork_reports = workdir / "forks"
+    fork_reports.mkdir(parents=True, exist_ok=True)
+    for old in fork_reports.iterdir():
+        old.unlink()
+    env = test_env(build_dir, seed, fork_reports)
+    timeout = points.timeouts.get("test", 90)
+
+    total = len(shorts)
+    done_before = [0]
+
+    def show(done: int, _of: int, name: str) -> None:
+        progress.update(f"[lab{lab}] {done_before[0] + done}/{total} {runner.short_name(name)}")
+
+    def say(text: str) -> None:
+        progress.say(text)
+
+    before = hygiene.snapshot()
+    runs = runner.run_ctest(build_dir, [], concurrent, lab, repeat=1, env=env, timeout=timeout,
+                            workdir=workdir / "plain", progress=show, log=say)
+    done_before[0] = len(runs)
+    if concurrent:
+        runs += runner.run_ctest(build_dir, concurrent, [], lab, repeat=args.repeat, env=env,
+                                 timeout=timeout, workdir=workdir / "concurrency", progress=show, log=say)
+    by_short = {run.short: run for run in runs}
+    failures = 0
+    for short in shorts:
+        run = by_short.get(short)
+        label = short.split(".", 1)[1]
+        if run is None:
+            result.items.append(Item(lab, label, 0.0, shares[short], "did not run"))
+            failures += 1
+            continue
+        verdict, detail = diagnose.verdict(run)
+        if not run.passed and short in concurrent and args.repeat > 1:
+            detail = (detail + "\n" if detail else "") + f"(failed within {args.repeat} runs)"
+        result.items.append(Item(lab, label, shares[short] if run.passed else 0.0, shares[short],
+                                 verdict, detail))
+        failures += not run.passed
+    timed_out = any(run.hang for run in runs)
+    for kind, findings in group(hygiene.audit(before, build_dir / "bin", fork_reports, timed_out)).items():
+        cost = points.hygiene.get(kind, 0.0)
+        result.items.append(Item(lab, f"hygiene: {kind.replace('_', ' ')}", -cost, 0.0,
+                                 f"-{report.fmt(cost)}: {findings[0]}",
+                                 "\n".join(findings[1:6])))
+    if failures and seed is not None:
+        result.notes.append(f"{failures} test(s) failed under perturbation seed {seed}: "
+                            f"replay with --seed {seed}")
+    progress.say(f"[lab{lab}] {report.fmt(result.score)}/{report.fmt(result.max_score)} "
+                 f"({len(shorts) - failures}/{len(shorts)} tests passed)")
+    return result, concurrent
+
+
+def group(findings: list[hygiene.Finding]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.kind, []).append(finding.what)
+    return grouped
+
+
+def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int, list[str]],
+             points: scoring.Points, args, build_dir: Path, progress: Progress) -> list[str]:
+    """Builds the ThreadSanitizer tree and charges each lab with a race report."""
+    wanted = [lab.lab for lab in labs if lab.lab in TSAN_LABS and concurrent.get(lab.lab) and lab.score > 0]
+    if not wanted:
+        return []
+    tsan_dir = Path(str(build_dir) + "-tsan")
+    progress.say(f"ThreadSanitizer: building labs {', '.join(map(str, wanted))} in {tsan_dir}")
+    built = build.build(root, submission, tsan_dir, wanted, sanitize="thread", jobs=args.jobs,
+                        log=progress.say, extra_tests=args.extra_tests)
+    if not built.ok:
+        return ["ThreadSanitizer build failed (not charged):\n" + util.head(built.log, 10)]
+    env = test_env(tsan_dir, None, tsan_dir / "unused")
+    env.pop("LD_PRELOAD", None)
+    for lab in labs:
+        if lab.lab not in wanted:
+            continue
+        races = runner.run_tsan(
+            tsan_dir, lab.lab, concurrent[lab.lab], env=env, timeout=points.timeouts.get("tsan_test", 300),
+            workdir=tsan_dir / "grade-runs" / f"lab{lab.lab}",
+            progress=lambda done, of, name, n=lab.lab: progress.update(f"[lab{n} TSan] {done}/{of} {name}"),
+            log=progress.say)
+        if races:
+            cost = points.tsan.get(f"lab{lab.lab}", 0.0)
+            kinds = sorted({race.kind for race in races})
+            tests = sorted({race.test.split(".", 1)[1] for race in races})
+            detail = (f"{len(races)} report(s) in {', '.join(tests)}\n" + races[0].text)
+            lab.items.append(Item(lab.lab, "ThreadSanitizer: " + ", ".join(kinds), -cost, 0.0,
+                                  f"-{report.fmt(cost)}: ThreadSanitizer: {kinds[0]}", detail))
+        progress.say(f"[lab{lab.lab} TSan] {len(races)} report(s)")
+    return []
+
+
+def grade(root: Path, impl: str, args, points: scoring.Points, progress: Progress,
+          build_dir: Path | None = None) -> tuple[list[LabResult], list[str], float]:
+    """Grades one submission. Returns the labs, the report's header notes and the time taken."""
+    timer = util.Timer()
+    submission = build.resolve_submission(root, impl)
+    labs = [args.lab] if args.lab else ALL_LABS
+    seed = None if args.no_perturb else (args.seed if args.seed is not None else random.randrange(1, 2**31))
+    build_dir = (build_dir or args.build_dir or build.default_build_dir(root, submission)).resolve()
+    notes = [f"submission: {submission.lab_dir}",
+             f"schedule perturbation: " + (f"seed {seed} (replay: --seed {seed})" if seed is not None else "off"),
+             f"concurrency tests run {args.repeat} time(s); ThreadSanitizer: "
+             + ("off (--no-tsan)" if args.no_tsan else "on")]
+    progress.say(f"grading {submission.label}: building in {build_dir}")
+    built = build.build(root, submission, build_dir, labs, jobs=args.jobs, log=progress.say,
+                        extra_tests=args.extra_tests)
+    if built.replaced:
+        notes.append("did not compile, graded with the starter's version instead: " + ", ".join(built.replaced))
+    if not built.ok:
+        progress.say("build failed: every lab is graded 0")
+        return failed_build(labs, points, built), notes, timer.seconds()
+    if built.log:
+        notes += ["build: " + line for line in built.log.splitlines()[:20]]
+    progress.say(f"built in {built.seconds:.0f} s")
+    results, concurrent = [], {}
+    for lab in labs:
+        lab_result, concurrent[lab] = grade_lab(lab, build_dir, points, args, seed, progress)
+        results.append(lab_result)
+    if not args.no_tsan:
+        notes += run_tsan(root, submission, results, concurrent, points, args, build_dir, progress)
+    return results, notes, timer.seconds()
+
+
+def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) -> int:
+    folders = sorted(entry for entry in args.batch.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    if not folders:
+        raise util.GradeError(f"{args.batch}: no submission folders")
+    labs = [args.lab] if args.lab else ALL_LABS
+    rows = []
+    out_dir = args.csv.resolve().parent
+    for folder in folders:
+        progress.say(f"=== {folder.name} ===")
+        row = {"name": folder.name}
+        try:
+            build_dir = (args.build_dir / folder.name) if args.build_dir else None
+            results, notes, seconds = grade(root, str(folder), args, points, progress, build_dir)
+        except util.GradeError as error:
+            progress.say(f"{folder.name}: not graded: {error}")
+            row.update({"total": 0, "max": sum(points.lab_points(lab) for lab in labs),
+                        "status": f"not graded: {error}"})
+            rows.append(row)
+            continue
+        text = report.table(f"MultiCabinet grade: {folder.name}", results, notes)
+        (out_dir / f"{folder.name}.txt").write_text(text + "\n")
+        report.write_json(out_dir / f"{folder.name}.results.json", report.results_json(results, notes, seconds))
+        built = not any(item.name == "build" for lab in results for item in lab.items)
+        for lab in results:
+            row[f"lab{lab.lab}"] = report.fmt(round(lab.score, 2))
+        row.update({"total": report.fmt(round(sum(lab.score for lab in results), 2)),
+                    "max": report.fmt(sum(lab.max_score for lab in results)),
+                    "status": "graded" if built else "graded: does not compile"})
+        rows.append(row)
+        progress.say(f"{folder.name}: {row['total']}/{row['max']}")
+    report.write_csv(args.csv, rows, labs)
+    progress.say(f"wrote {args.csv} ({len(rows)} students) and NAME.results.json next to it")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    progress = Progress()
+    try:
+        for tool in ("cmake", "ctest"):
+            if not shutil.which(tool):
+                raise util.GradeError(f"{tool} is not installed")
+        points = scoring.load(args.points)
+        if args.batch:
+            return grade_batch(ROOT, args, points, progress)
+        results, notes, seconds = grade(ROOT, args.impl, args, points, progress)
+    except util.GradeError as error:
+        progress.say(f"grade: {error}")
+        return 1
+    print(report.table(f"MultiCabinet grade: {args.impl}", results, notes))
+    if args.json:
+        report.write_json(args.json, report.results_json(results, notes, seconds))
+        progress.say(f"wrote {args.json}")
+    return 0
