@@ -12,6 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+for tool in python3 patch; do
+  command -v "$tool" > /dev/null || { echo "check-grader: needs $tool (apt-get install $tool)"; exit 1; }
+done
 build="${GRADER_BUILD:-$root/build-grade/check}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

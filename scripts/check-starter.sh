@@ -19,11 +19,12 @@ fi
 
 echo "=== starter: every lab fails until its TODOs are done ==="
 for lab in 1 2 3 4 5; do
-  if ctest --preset starter -L "lab$lab" > "/tmp/mc-starter-lab$lab.log" 2>&1; then
-    echo "FAIL: the untouched starter passes lab $lab: that lab's tests are broken"
-    status=1
-  elif ! grep -q "tests failed out of" "/tmp/mc-starter-lab$lab.log"; then
+  listed=$(ctest --preset starter -L "lab$lab" -N | grep -c "Test *#" || true)
+  if [ "$listed" -eq 0 ]; then
     echo "FAIL: lab $lab has no starter tests"
+    status=1
+  elif ctest --preset starter -L "lab$lab" > "/tmp/mc-starter-lab$lab.log" 2>&1; then
+    echo "FAIL: the untouched starter passes lab $lab: that lab's tests are broken"
     status=1
   else
     echo "lab $lab: $(grep -E 'tests passed' "/tmp/mc-starter-lab$lab.log")"
