@@ -70,6 +70,9 @@ enum class FrameError {
   kBadPayload,      ///< well framed, payload not key=value lines: reply, keep
 };
 
+// Provided (fields_codec.cpp): frameErrorText, isFatalFrameError,
+// encodeFields, decodeFields. The rest is lab 1's wire_codec.cpp.
+
 /// @brief Human text for @p error, used as the reply's `message`.
 std::string_view frameErrorText(FrameError error);
 

@@ -245,6 +245,7 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
     labs = [args.lab] if args.lab else ALL_LABS
     rows = []
     out_dir = args.csv.resolve().parent
+    out_dir.mkdir(parents=True, exist_ok=True)
     for folder in folders:
         progress.say(f"=== {folder.name} ===")
         row = {"name": folder.name}

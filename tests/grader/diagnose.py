@@ -43,7 +43,8 @@ def first_assertion(output: str, max_lines: int = 6) -> str:
             where += ":" + match.group("line")
         body = []
         for following in lines[index + 1:]:
-            if not following.strip() or following.startswith("[  ") or following.startswith("---"):
+            if not following.strip() or following.startswith("[  ") or following.startswith("---") \
+                    or _FAILURE.match(following):
                 break
             body.append(following.rstrip())
             if len(body) >= max_lines:
@@ -84,7 +85,8 @@ def verdict(run) -> tuple[str, str]:
     if "timeout" in reason:
         return "timed out (ctest)", assertion
     if assertion:
-        return "failed: " + assertion.splitlines()[0], assertion
+        first, _, rest = assertion.partition("\n")
+        return "failed: " + first, "\n".join(line.strip() for line in rest.splitlines())
     return "failed", util.tail(run.output, 8)
 
 
