@@ -73,8 +73,13 @@ grade_mutants() {
     fi
     tests/grade --impl "$copy" --lab "$lab" --repeat 1 --no-tsan --build-dir "$build" \
       --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || true
-    if json_check "$work/$name.json" "lab($lab)[0] < lab($lab)[1] - 0.01" "FAIL: $name loses no points in lab $lab" 2>/dev/null; then
+    # "Expect: not caught" marks a known gap in the tests (known-mistakes.md).
+    known_gap=$(grep -c '^Expect: not caught' "$patch" || true)
+    if json_check "$work/$name.json" "lab($lab)[0] < lab($lab)[1] - 0.01" "not caught" 2>/dev/null; then
       printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(tail -n 1 "$work/$name.txt")"
+      [ "$known_gap" = 0 ] || echo "  NOTE: $name is caught now: remove its 'Expect: not caught' line"
+    elif [ "$known_gap" != 0 ]; then
+      printf '  %-40s lab %s: not caught (known gap, see docs/instructor/known-mistakes.md)\n' "$name" "$lab"
     else
       echo "FAIL: $name: not caught in lab $lab"
       tail -n 5 "$work/$name.err"

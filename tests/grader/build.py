@@ -150,21 +150,25 @@ def targets_for(labs: list[int], sanitize: str, extra_tests: Path | None) -> lis
     return targets
 
 
-_ERROR_LINE = re.compile(r"^(?P<file>[^\s:]+\.(?:cpp|hpp|h)):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:")
+_PROBLEM = re.compile(r"error:|undefined reference|multiple definition|ld returned")
+_LAB_FILE = re.compile(r"lab-src/(?P<name>[A-Za-z0-9_]+\.(?:cpp|hpp|h)):\d+")
 
 
-def compile_errors(log: str, stage: Path) -> tuple[list[str], list[str]]:
-    """The staged lab files that fail to compile, and the error lines
-    (with the staging path shortened to lab/)."""
+def compile_errors(log: str, stage: Path, root: Path) -> tuple[list[str], list[str]]:
+    """The staged lab files the compiler or linker complains about, and its
+    complaints (with a line or two of the code it shows), paths shortened."""
     failing, lines = [], []
-    for line in log.splitlines():
-        match = _ERROR_LINE.match(line)
-        if match or "undefined reference" in line or line.startswith("make") and "Error" in line:
-            lines.append(line.replace(str(stage) + "/", "lab/"))
-        if match and match.group("file").startswith(str(stage)):
-            name = Path(match.group("file")).name
-            if name not in failing:
-                failing.append(name)
+    log_lines = log.splitlines()
+    for index, line in enumerate(log_lines):
+        if not _PROBLEM.search(line) or line.startswith(("gmake", "make")):
+            continue
+        lines.append(line.replace(str(stage) + "/", "lab/").replace(str(root) + "/", ""))
+        for following in log_lines[index + 1:index + 3]:
+            if re.match(r"^\s+(\d+ )?\|", following):  # gcc's quote of the code and its caret
+                lines.append(following)
+        match = _LAB_FILE.search(line)
+        if match and match.group("name").endswith(".cpp") and match.group("name") not in failing:
+            failing.append(match.group("name"))
     return failing, lines
 
 
@@ -195,7 +199,7 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
         if done.returncode == 0:
             return BuildResult(True, build_dir, "\n".join(notes + ([first_errors] if first_errors else [])),
                                replaced, timer.seconds())
-        failing, lines = compile_errors(done.stdout, stage)
+        failing, lines = compile_errors(done.stdout, stage, root)
         if not first_errors:
             first_errors = "\n".join(lines[:40]) or util.tail(done.stdout, 40)
         fixable = [name for name in failing

@@ -46,6 +46,8 @@ def first_assertion(output: str, max_lines: int = 6) -> str:
             if not following.strip() or following.startswith("[  ") or following.startswith("---") \
                     or _FAILURE.match(following):
                 break
+            if following.startswith("[cabinetd "):
+                continue  # a server log line that slipped in between
             body.append(following.rstrip())
             if len(body) >= max_lines:
                 break

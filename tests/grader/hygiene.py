@@ -3,7 +3,7 @@
 Checked after each lab's run and charged to that lab (points.json "hygiene"):
   leaked_process     a process of this build (cabinetd, a test binary) still alive
   port_bound         a TCP port still listened on by such a process
-  zombie             a cabinetd that exited but was never reaped
+  zombie             a cabinetd that exited and that its (leaked) parent never reaped
   shm_leftover       a /dev/shm object (named semaphore, shared memory) created
                      during the run and never unlinked
   fork_with_threads  cabinetd called fork() while it already ran threads (the
@@ -88,14 +88,15 @@ def audit(before: Snapshot, bin_dir: Path, fork_reports: Path, timed_out: bool) 
             findings.append(Finding("leaked_process", f"{comm} (pid {pid}) still running after its test"))
             for port in ports:
                 findings.append(Finding("port_bound", f"port {port} still bound by {comm} (pid {pid})"))
+    # A zombie whose parent is still one of ours: nobody waited for it. (One
+    # whose parent is init was orphaned first; reaping it is init's job.)
+    for pid in sorted(cabinetd_zombies() - before.zombies):
+        parent = table.get(pid, ("", "", 0))[2]
+        if parent in leaked and not timed_out:
+            findings.append(Finding("zombie", f"cabinetd pid {pid} exited but its parent "
+                                              f"({table[parent][0]} pid {parent}) never reaped it"))
     for pid in leaked:
         util.kill(pid, signal.SIGKILL)
-
-    for pid in sorted(cabinetd_zombies() - before.zombies):
-        if timed_out:
-            break
-        parent = table.get(pid, ("", "", 0))[2]
-        findings.append(Finding("zombie", f"cabinetd pid {pid} exited but its parent (pid {parent}) never reaped it"))
 
     if SHM.is_dir():
         for name in sorted(set(os.listdir(SHM)) - before.shm):

@@ -107,7 +107,7 @@ class Watchdog(threading.Thread):
 def test_key(argv: list[str]) -> str:
     """'lab2.Suite.Test' from a test process's command line, '' if unknown."""
     binary = os.path.basename(argv[0]) if argv else ""
-    match = re.match(r"(lab\d+)_tests_", binary)
+    match = re.match(r"(lab\d+)_(?:extra_)?tests_", binary)
     flt = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--gtest_filter=")), "")
     return f"{match.group(1)}.{flt}" if match and flt else ""
 
