@@ -199,7 +199,8 @@ def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int
             cost = points.tsan.get(f"lab{lab.lab}", 0.0)
             kinds = sorted({race.kind for race in races})
             tests = sorted({race.test.split(".", 1)[1] for race in races})
-            detail = (f"{len(races)} report(s) in {', '.join(tests)}\n" + races[0].text)
+            first = races[0].text.replace(str(tsan_dir / "lab-src") + "/", "lab/").replace(str(root) + "/", "")
+            detail = f"{len(races)} report(s) in {', '.join(tests)}\n{first}"
             lab.items.append(Item(lab.lab, "ThreadSanitizer: " + ", ".join(kinds), -cost, 0.0,
                                   f"-{report.fmt(cost)}: ThreadSanitizer: {kinds[0]}", detail))
         progress.say(f"[lab{lab.lab} TSan] {len(races)} report(s)")
