@@ -268,6 +268,9 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
         row.update({"total": report.fmt(round(sum(lab.score for lab in results), 2)),
                     "max": report.fmt(sum(lab.max_score for lab in results)),
                     "status": "graded" if built else "graded: does not compile"})
+        replaced = [note for note in notes if note.startswith("did not compile")]
+        if built and replaced:
+            row["status"] = "graded; " + replaced[0]
         rows.append(row)
         progress.say(f"{folder.name}: {row['total']}/{row['max']}")
     report.write_csv(args.csv, rows, labs)

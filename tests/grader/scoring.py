@@ -1,7 +1,8 @@
 """points.json: what each test is worth, and a lab's score.
 
 A lab's points are shared equally by its tests, except those an override
-pattern gives a fixed number of points. Deductions (a ThreadSanitizer report,
+pattern gives a fixed number of points, and tests of the provided code only
+(they pass on the untouched starter), which are worth 0. Deductions (a ThreadSanitizer report,
 hygiene findings) come off the lab's score, which never goes below 0.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from . import util
 class Points:
     labs: dict[str, dict]            # "lab1" -> {"points": 20, "title": "sockets"}
     overrides: list[tuple[re.Pattern, float]]
+    provided: list[re.Pattern]       # tests of the provided code only: 0 points
     concurrency: list[re.Pattern]
     tsan: dict[str, float]           # lab -> deduction for any race report
     hygiene: dict[str, float]        # finding kind -> deduction
@@ -29,6 +31,9 @@ class Points:
     def title(self, lab: int) -> str:
         return self.labs[f"lab{lab}"].get("title", "")
 
+    def is_provided(self, short: str) -> bool:
+        return any(pattern.search(short) for pattern in self.provided)
+
     def is_concurrency(self, short: str) -> bool:
         return any(pattern.search(short) for pattern in self.concurrency)
 
@@ -36,6 +41,9 @@ class Points:
         """Each test's points; they add up to the lab's points."""
         fixed: dict[str, float] = {}
         for short in shorts:
+            if self.is_provided(short):
+                fixed[short] = 0.0
+                continue
             for pattern, points in self.overrides:
                 if pattern.search(short):
                     fixed[short] = points
@@ -58,6 +66,7 @@ def load(path: Path) -> Points:
     return Points(
         labs=data["labs"],
         overrides=[(re.compile(key), float(value)) for key, value in data.get("overrides", {}).items()],
+        provided=[re.compile(pattern) for pattern in data.get("provided", [])],
         concurrency=[re.compile(pattern) for pattern in data.get("concurrency", [])],
         tsan={key: float(value) for key, value in data.get("tsan", {}).items()},
         hygiene={key: float(value) for key, value in data.get("hygiene", {}).items()},
