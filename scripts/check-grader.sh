@@ -5,7 +5,8 @@
 #  2. every known mistake (tests/mutants/*.patch applied to a copy of
 #     solution/) loses points in the lab it belongs to;
 #  3. the untouched starter gets 0 in every lab that still has TODOs;
-#  4. each results.json is valid for Gradescope.
+#  4. batch mode grades a folder of three submissions into one CSV row each;
+#  5. each results.json is valid for Gradescope and names the replay seed.
 # One build directory serves every grade (only the lab files that differ are
 # recompiled), so after the first build each mutant costs seconds.
 #   GRADER_BUILD=DIR   build there (default build-grade/check)
@@ -56,6 +57,8 @@ grade_solution() {
   tail -n 2 "$work/solution.txt"
   json_check "$work/solution.json" 'data["score"] >= data["max_score"] - 0.01' \
     "FAIL: the solution does not get full marks (see above)" || { grep -v ' passed$' "$work/solution.txt" | head -n 60; return 1; }
+  json_check "$work/solution.json" '"replay: --seed" in data["output"]' \
+    "FAIL: results.json does not say how to replay the perturbation seed"
 }
 
 grade_mutants() {
@@ -103,9 +106,43 @@ grade_starter() {
   done
 }
 
+grade_batch() {
+  echo "=== batch mode: three submissions, one CSV ==="
+  local batch="$work/batch" out="$work/batch-out"
+  mkdir -p "$batch" "$out"
+  cp -r starter "$batch/alice"                      # returned untouched
+  cp -r starter "$batch/bob"
+  cp solution/*.cpp "$batch/bob/lab/"               # returned complete
+  cp -r "$batch/bob" "$batch/carol"
+  patch -p1 -s -d "$batch/carol/lab" < tests/mutants/single-read.patch  # a lab 1 mistake
+  tests/grade --batch "$batch" --csv "$out/grades.csv" --lab 1 --repeat 1 --no-tsan \
+    --build-dir "$build-batch" > "$out/batch.txt" 2>&1 || { tail -n 20 "$out/batch.txt"; return 1; }
+  cat "$out/grades.csv"
+  python3 - "$out" <<'EOF'
+import csv, json, sys
+from pathlib import Path
+sys.path.insert(0, "tests")
+from grader.report import validate_results
+out = Path(sys.argv[1])
+rows = {row["name"]: row for row in csv.DictReader(open(out / "grades.csv"))}
+problems = []
+if sorted(rows) != ["alice", "bob", "carol"]:
+    problems.append(f"rows for {sorted(rows)}, not alice, bob, carol")
+else:
+    lab1 = {name: float(row["lab1"]) for name, row in rows.items()}
+    if not (lab1["alice"] == 0 and lab1["bob"] == float(rows["bob"]["max"]) and 0 < lab1["carol"] < lab1["bob"]):
+        problems.append(f"lab 1 scores {lab1}: want alice 0, bob full marks, carol in between")
+for name in rows:
+    problems += [f"{name}.results.json: {p}" for p in validate_results(json.load(open(out / f"{name}.results.json")))]
+if problems:
+    sys.exit("FAIL: batch mode: " + "; ".join(problems))
+EOF
+}
+
 step "grade the solution (TSan, repeat 3)" grade_solution
 step "grade the mutants (one lab each)" grade_mutants
 step "grade the starter" grade_starter
+step "batch mode (lab 1, three students)" grade_batch
 
 echo "=== timing ==="
 printf '  %s\n' "${timings[@]}"
