@@ -3,12 +3,14 @@
 # (Debian/Ubuntu), but only when something is missing.
 #   run as root: installs with apt-get
 #   otherwise:   prints the command to run, and fails
-# The documentation tools (the `docs` target) are installed too when we are
-# root, but never required: without them everything else still builds.
+# The checking tools are installed too when we are root, but never required
+# for a build: doxygen + graphviz (the `docs` target), python3 + patch + gdb
+# (the autograder, tests/grade, and its hang diagnosis), clang + libFuzzer's
+# runtime (scripts/fuzz.sh).
 set -euo pipefail
 
 packages=(cmake g++ libsqlite3-dev libgtest-dev libgmock-dev pkg-config)
-docs_packages=(doxygen graphviz)
+docs_packages=(doxygen graphviz python3 patch gdb clang libclang-rt-14-dev)
 
 missing_from() {
   for package in "$@"; do
@@ -22,7 +24,7 @@ mapfile -t missing_docs < <(missing_from "${docs_packages[@]}")
 
 if [ "$(id -u)" -ne 0 ] || [ "${#missing_docs[@]}" -eq 0 ]; then
   if [ "${#missing_docs[@]}" -gt 0 ]; then
-    echo "install-deps: for the docs target, also install: ${missing_docs[*]}"
+    echo "install-deps: for the docs, the grader and the fuzzers, also install: ${missing_docs[*]}"
   fi
   if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all present (${packages[*]})"
