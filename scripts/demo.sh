@@ -26,7 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet >"$fifo" &
+# restock and status are staff operations: the demo's users know the PIN.
+export CABINET_PIN="demo-$$"
+"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet --staff-pin "$CABINET_PIN" >"$fifo" &
 server_pid=$!
 exec 3<"$fifo"
 

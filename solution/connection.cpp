@@ -13,6 +13,7 @@
 #include <string>
 
 #include "frame_io.hpp"
+#include "hang_up.hpp"
 #include "trace.hpp"
 
 namespace mc {
@@ -91,7 +92,10 @@ void serveConnection(const Fd& client, Dispatcher& dispatcher, const Fd& stop,
     if (incoming.io != IoStatus::kOk) return;  // closed, cut short, silent or broken
     if (incoming.error != FrameError::kNone) {
       if (!writeReply(client, rejectFrame(incoming))) return;
-      if (isFatalFrameError(incoming.error)) return;  // cannot find the next frame
+      if (isFatalFrameError(incoming.error)) {  // cannot find the next frame
+        hangUpAfterLastReply(client);          // without a reset eating that reply
+        return;
+      }
       continue;
     }
     Request request = incoming.request;

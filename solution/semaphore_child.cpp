@@ -1,15 +1,12 @@
 /// @file semaphore_child.cpp
 /// @brief A stage 4 service child: a doorbell loop and a thread per request.
 /// Runs in: a service child process.
+/// Owns: its request threads (detached, counted by a ThreadTracker).
 ///
-/// Two locks, never held together:
-///   read_mutex   one thread at a time reads from the request pipe, so that
-///                each takes one whole record (a read may return less than
-///                asked; readExactly's second read must not interleave with
-///                another thread's);
-///   state_mutex  one request at a time touches the service's state
-///                (ServiceState is not thread-safe; see inline_dispatcher.cpp
-///                for why a deposit needs a lock).
+/// Serving one request has two halves, shared with the thread pool of lab 6
+/// (worker_pool.cpp): takeRecord() reads one record under read_mutex, and
+/// answerRecord() runs it under state_mutex and replies in its slot. The two
+/// locks are never held together (semaphore_child.hpp, ChildContext).
 #include "semaphore_child.hpp"
 
 #include <pthread.h>
@@ -28,15 +25,6 @@ namespace mc {
 
 namespace {
 
-/// What every request thread of this child shares.
-struct ChildContext {
-  ServiceState& state;
-  ServiceChannel& channel;
-  const Fd& requests;
-  std::mutex read_mutex;   // guards reading from requests
-  std::mutex state_mutex;  // guards state
-};
-
 Reply runRecord(ChildContext& context, const RequestRecord& record) {
   const std::optional<Request> request = unpackRequest(record);
   if (!request) {
@@ -47,6 +35,38 @@ Reply runRecord(ChildContext& context, const RequestRecord& record) {
   std::scoped_lock lock(context.state_mutex);
   return context.state.handle(*request);
 }
+
+void logChildError(ChildContext& context, const std::string& what) {
+  logError(std::string(serviceName(context.state.service())), what);
+}
+
+}  // namespace
+
+bool takeRecord(ChildContext& context, RequestRecord& record) {
+  IoStatus io;
+  {
+    std::scoped_lock lock(context.read_mutex);
+    io = readExactly(context.requests, &record, sizeof record);
+  }
+  if (io == IoStatus::kOk) return true;
+  logChildError(context, std::string("request pipe: ") + ioStatusName(io));  // a ring without a record
+  return false;
+}
+
+void answerRecord(ChildContext& context, const RequestRecord& record) {
+  if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
+    logChildError(context, "request names slot " + std::to_string(record.slot) + ", which does not exist");
+    return;
+  }
+  ReplySlot& slot = context.channel.slots[record.slot];
+  const std::int64_t started = tracing() ? traceClock() : 0;
+  slot.reply = packReply(runRecord(context, record));
+  traceSpan(Hop::kWork, record.trace_id, started);
+  traceHop(Hop::kFeedback, record.trace_id);
+  slot.feedback.post();  // the reply is in place: wake exactly its owner
+}
+
+namespace {
 
 // When and where the doorbell woke the child, for a --trace file: only the
 // request's thread learns which request it was.
@@ -60,28 +80,10 @@ Wake noteWake() { return tracing() ? Wake{traceClock(), currentTid()} : Wake{}; 
 // One request, start to finish, in its own thread.
 void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket, Wake wake) {
   RequestRecord record;
-  IoStatus io;
-  {
-    std::scoped_lock lock(context.read_mutex);
-    io = readExactly(context.requests, &record, sizeof record);
-  }
-  const std::string who{serviceName(context.state.service())};
-  if (io != IoStatus::kOk) {  // a ring without a record: the server broke the protocol
-    logError(who, std::string("request pipe: ") + ioStatusName(io));
-    return;
-  }
-  if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
-    logError(who, "request names slot " + std::to_string(record.slot) + ", which does not exist");
-    return;
-  }
+  if (!takeRecord(context, record)) return;
   traceEarlierHop(Hop::kChildWake, record.trace_id, wake.at_us, wake.tid);
   traceHop(Hop::kThreadStart, record.trace_id);
-  ReplySlot& slot = context.channel.slots[record.slot];
-  const std::int64_t started = tracing() ? traceClock() : 0;
-  slot.reply = packReply(runRecord(context, record));
-  traceSpan(Hop::kWork, record.trace_id, started);
-  traceHop(Hop::kFeedback, record.trace_id);
-  slot.feedback.post();  // the reply is in place: wake exactly its owner
+  answerRecord(context, record);
 }
 
 // A request thread's stack. glibc gives each thread 8 MiB and keeps only

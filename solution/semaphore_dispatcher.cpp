@@ -1,6 +1,7 @@
 /// @file semaphore_dispatcher.cpp
 /// @brief Stage 4: the connection thread's half of a request's round trip.
 /// Runs in: the server (the children run runSemaphoreChild).
+/// Owns: the Links: children, shared channels, the server's pipe ends, the slot pools.
 ///
 ///   connection thread                         service child
 ///   take a free slot s (SlotPool)
@@ -14,7 +15,14 @@
 ///
 /// The pipe carries requests in; shared memory carries replies out, each in
 /// the slot its request named.
+///
+/// Each service's Link sits behind a shared_ptr: a request copies it once and
+/// uses that copy to the end, so when a dead child is replaced (reapChildren,
+/// service_restart.cpp) requests already on the old link finish on it
+/// (UNAVAILABLE) and new ones go to the new child.
 #include "semaphore_dispatcher.hpp"
+
+#include <utility>
 
 #include "log.hpp"
 #include "records.hpp"
@@ -41,40 +49,56 @@ constexpr std::chrono::milliseconds kLivenessCheck{100};
 
 SemaphoreDispatcher::SemaphoreDispatcher(const ServiceOptions& options, int pool_workers) {
   for (Service service : kServices) {
-    Link& link = links_[indexOf(service)];
+    auto link = std::make_shared<Link>();  // maps the channel: before the fork, so both sides share it
     Pipe requests = makePipe();
-    ServiceChannel& channel = *link.channel;
-    link.child = spawnServiceChild(service, {requests.read_end.get()}, [&] {
+    ServiceChannel& channel = *link->channel;
+    link->child = spawnServiceChild(service, {requests.read_end.get()}, [&] {
       auto state = openServiceState(service, options);
       if (pool_workers > 0) return runWorkerPool(*state, channel, requests.read_end, pool_workers);
       return runSemaphoreChild(*state, channel, requests.read_end);
     });
-    link.requests = std::move(requests.write_end);  // the read end closes here
+    link->requests = std::move(requests.write_end);  // the read end closes here
+    replaceLink(service, std::move(link));
   }
 }
 
 SemaphoreDispatcher::~SemaphoreDispatcher() {
-  for (Link& link : links_) {
-    link.channel->stopping.store(true);
+  // No request is in flight any more, so these are the only links left.
+  for (Service service : kServices) {
+    const std::shared_ptr<Link> link = currentLink(service);
+    link->channel->stopping.store(true);
     // Wake the child to see the flag. One post is enough for a pool too: each
     // worker that sees the flag posts again for the next (worker_pool.cpp).
-    link.channel->doorbell.post();
+    link->channel->doorbell.post();
   }
-  for (Link& link : links_) {
-    const int status = link.child->reapWithin(std::chrono::seconds(2));
-    logLine(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(status));
+  for (Service service : kServices) {
+    const std::shared_ptr<Link> link = currentLink(service);
+    const int status = link->child->reapWithin(std::chrono::seconds(2));
+    logLine(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " + describeWaitStatus(status));
   }
 }
 
+std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::currentLink(Service service) const {
+  std::scoped_lock lock(links_mutex_);
+  return links_[indexOf(service)];
+}
+
+std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::replaceLink(Service service, std::shared_ptr<Link> link) {
+  std::scoped_lock lock(links_mutex_);
+  return std::exchange(links_[indexOf(service)], std::move(link));
+}
+
 Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
-  Link& link = links_[indexOf(service)];
+  // This request's link, to the end: if the child dies and is replaced
+  // meanwhile, we still hold the old link (and it lives until we let go).
+  const std::shared_ptr<Link> link = currentLink(service);
   std::optional<std::uint32_t> slot;
   while (!slot) {  // all slots busy: wait, but not for a dead child
-    if (!link.child->running()) return unavailable(service, request);
-    slot = link.slots.acquire(kLivenessCheck);
+    if (!link->child->running()) return unavailable(service, request);
+    slot = link->slots.acquire(kLivenessCheck);
   }
-  Reply reply = roundTrip(link, service, request, *slot);
-  link.slots.release(*slot);
+  Reply reply = roundTrip(*link, service, request, *slot);
+  link->slots.release(*slot);
   return reply;
 }
 
@@ -107,9 +131,13 @@ bool SemaphoreDispatcher::awaitFeedback(Link& link, ReplySlot& slot) {
 }
 
 void SemaphoreDispatcher::reapChildren() {
-  for (Link& link : links_) {
-    if (link.child->running() && link.child->tryReap())
-      logError(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(link.child->waitStatus()));
+  for (Service service : kServices) {
+    const std::shared_ptr<Link> link = currentLink(service);
+    if (!link->child->running()) continue;  // reaped before: the service was left down
+    if (!link->child->tryReap()) continue;  // still running
+    logError(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " +
+                                      describeWaitStatus(link->child->waitStatus()));
+    restartService(service);
   }
 }
 

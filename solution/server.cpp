@@ -23,7 +23,9 @@
 #include <string>
 
 #include "connection.hpp"
+#include "connection_limit.hpp"
 #include "connection_threads.hpp"
+#include "frame_io.hpp"
 #include "inline_dispatcher.hpp"
 #include "listen_socket.hpp"
 #include "log.hpp"
@@ -36,6 +38,9 @@ namespace mc {
 namespace {
 
 constexpr std::chrono::seconds kConnectionsGrace{3};
+// Descriptors kept out of --max-connections: the listener, the signal and
+// service pipes, the trace file, a database opened at start, the sanitizers'.
+constexpr int kReservedFds = 64;
 
 // The stage's way of reaching the services.
 std::unique_ptr<Dispatcher> makeDispatcher(const ServerConfig& config) {
@@ -92,7 +97,8 @@ class Server {
       : config_{config},
         idle_timeout_{config.idle_timeout_ms},
         dispatcher_{makeDispatcher(config)},
-        listener_{openListenSocket(config.host, config.port, config.backlog)} {}
+        listener_{openListenSocket(config.host, config.port, config.backlog)},
+        limit_{connectionsWithinFileLimit(config.max_connections, kReservedFds)} {}
 
   int run() {
     announce(config_, listener_);
@@ -115,6 +121,7 @@ class Server {
       if (!events.connection) continue;
       auto client = std::make_unique<ClientHandle>(acceptConnection(listener_), ++accepted);
       if (!client->socket) continue;
+      if (!admit(*client)) continue;  // over --max-connections: answered BUSY and closed
       if (config_.stage == 1) {
         // Iterative: this client has the whole server until it leaves.
         serveConnection(client->socket, *dispatcher_, signals_.stopFd(), idle_timeout_);
@@ -122,6 +129,18 @@ class Server {
         threads.start(std::move(client));
       }
     }
+  }
+
+  // Gives @p client a place under --max-connections. Over the limit it
+  // answers BUSY (one frame, on a fresh socket whose send buffer is empty,
+  // so the write cannot block) and closes the connection.
+  // @return true if the client may be served.
+  bool admit(ClientHandle& client) {
+    client.permit = limit_.tryAcquire();
+    if (client.permit) return true;
+    writeReply(client.socket, busyReply(limit_.max()));  // a client already gone: nothing to do
+    logLine("main", "client " + std::to_string(client.number) + " turned away: busy");
+    return false;
   }
 
   // Backwards through start-up: no new clients; connections finish the
@@ -147,6 +166,7 @@ class Server {
   std::unique_ptr<Dispatcher> dispatcher_;
   ShutdownSignals signals_;
   Fd listener_;
+  ConnectionLimit limit_;  // outlives the connection threads: shutDown waits for them first
 };
 
 }  // namespace

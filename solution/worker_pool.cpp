@@ -19,77 +19,37 @@
 /// before it leaves, which wakes the next one, and so on down the pool: every
 /// worker sees the flag and the last post is simply left over.
 ///
-/// Locks, never held together (as in semaphore_child.cpp):
-///   read_mutex   one worker at a time reads from the pipe, so each takes one
-///                whole record;
-///   state_mutex  one request at a time touches the ServiceState.
+/// A worker serves a record with the same two halves as a stage 4 request
+/// thread, takeRecord() and answerRecord() (semaphore_child.hpp), so the
+/// locking is the same: read_mutex for the pipe, state_mutex for the state,
+/// never held together.
 #include "worker_pool.hpp"
 
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "log.hpp"
-#include "records.hpp"
-#include "robust_io.hpp"
+#include "semaphore_child.hpp"
 #include "trace.hpp"
 
 namespace mc {
 
 namespace {
 
-/// What every worker of this child shares.
-struct PoolContext {
-  ServiceState& state;
-  ServiceChannel& channel;
-  const Fd& requests;
-  std::mutex read_mutex;   // guards reading from requests
-  std::mutex state_mutex;  // guards state
-};
-
-Reply runRecord(PoolContext& pool, const RequestRecord& record) {
-  const std::optional<Request> request = unpackRequest(record);
-  if (!request) {
-    Request echo;
-    echo.request_id = record.request_id;
-    return makeReply(echo, Status::kBadRequest, "corrupt request record", pool.state.service());
-  }
-  std::scoped_lock lock(pool.state_mutex);
-  return pool.state.handle(*request);
-}
-
 // Takes one record off the pipe and answers it in its slot.
 // @return false when the pipe is broken: this worker should stop.
-bool serveOneRecord(PoolContext& pool) {
+bool serveOneRecord(ChildContext& pool) {
   RequestRecord record;
-  IoStatus io;
-  {
-    std::scoped_lock lock(pool.read_mutex);
-    io = readExactly(pool.requests, &record, sizeof record);
-  }
-  const std::string who{serviceName(pool.state.service())};
-  if (io != IoStatus::kOk) {  // a ring without a record: the server broke the protocol
-    logError(who, std::string("request pipe: ") + ioStatusName(io));
-    return false;
-  }
-  if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
-    logError(who, "request names slot " + std::to_string(record.slot) + ", which does not exist");
-    return true;
-  }
+  if (!takeRecord(pool, record)) return false;
   traceHop(Hop::kChildWake, record.trace_id);
-  ReplySlot& slot = pool.channel.slots[record.slot];
-  const std::int64_t started = tracing() ? traceClock() : 0;
-  slot.reply = packReply(runRecord(pool, record));
-  traceSpan(Hop::kWork, record.trace_id, started);
-  traceHop(Hop::kFeedback, record.trace_id);
-  slot.feedback.post();  // the reply is in place: wake exactly its owner
+  answerRecord(pool, record);
   return true;
 }
 
 // One worker's whole life: a ring, a request, again, until told to stop.
-void work(PoolContext& pool) {
+void work(ChildContext& pool) {
   for (;;) {
     pool.channel.doorbell.wait();
     if (pool.channel.stopping.load()) break;
@@ -101,7 +61,7 @@ void work(PoolContext& pool) {
 }  // namespace
 
 int runWorkerPool(ServiceState& state, ServiceChannel& channel, const Fd& requests, int workers) {
-  PoolContext pool{state, channel, requests, {}, {}};
+  ChildContext pool{state, channel, requests, {}, {}};
   std::vector<std::jthread> threads;  // declared after pool: joined before it goes
   threads.reserve(static_cast<std::size_t>(workers));
   for (int i = 0; i < workers; ++i) {

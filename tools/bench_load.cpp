@@ -185,6 +185,7 @@ class Client {
     Request request = makeRequest(Command::kVendingRestock, user());
     request.fields.add("product", product);
     request.fields.add("qty", "1000");
+    request.fields.add("pin", kBenchStaffPin);  // restock is a staff operation
     auto restocked = call(std::move(request));
     return restocked && expectOk(restocked->reply, Service::kVending, "restock");
   }

@@ -13,6 +13,9 @@
 
 namespace mc::bench {
 
+/// The staff PIN of every cabinetd the bench starts (--staff-pin); restocks send it.
+inline constexpr const char* kBenchStaffPin = "bench-pin";
+
 /// How replies are checked.
 enum class Checks {
   kCabinet,  ///< a real cabinetd: each operation's own reply (codes, lockers, stock)

@@ -163,8 +163,11 @@ std::vector<Plan> makePlans(const BenchArgs& args) {
   // A long idle timeout: with 1,000 clients the first ones to connect wait
   // for the last (a minute and more on a busy machine), and the server must
   // not close them as idle meanwhile.
+  // Every client connects at once: no BUSY from --max-connections. Restocks
+  // are staff operations: the load sends kBenchStaffPin.
   const std::vector<std::string> common{"--quiet", "--parcel-lockers", "999", "--food-slots", "999",
-                                        "--idle-timeout", "3600"};
+                                        "--idle-timeout", "3600", "--max-connections", "65535",
+                                        "--staff-pin", kBenchStaffPin};
   const std::vector<std::string> extra = splitWords(args.server_args);
   auto cabinetd = [&](std::string label, int stage, std::vector<std::string> more) {
     std::vector<std::string> words = common;

@@ -24,6 +24,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -49,7 +50,9 @@ constexpr std::string_view kUsage =
     "usage: cabinet-demo [--host H] [--port P] [--users N] [--rounds R] [--seconds S]\n"
     "  --users N    simulated users, at least 4 (default 36)\n"
     "  --rounds R   deposits or buys per courier, restaurant and buyer (default 10)\n"
-    "  --seconds S  give up after S seconds (default 60)\n";
+    "  --seconds S  give up after S seconds (default 60)\n"
+    "restock and status are staff operations: they send the PIN in the environment\n"
+    "variable CABINET_PIN (cabinetd --staff-pin), as the cabinet client does\n";
 
 constexpr int kLiveLines = 16;  // live lines printed before going quiet
 
@@ -60,6 +63,12 @@ struct DemoArgs {
   int rounds = 10;
   int seconds = 60;
 };
+
+/// @brief Adds the staff PIN from CABINET_PIN to a restock or status request.
+void addStaffPin(Request& request) {
+  const char* pin = std::getenv("CABINET_PIN");
+  if (pin != nullptr && *pin != '\0') request.fields.add("pin", pin);
+}
 
 /// @brief The whole of @p text as an int in [low, high], or nullopt.
 std::optional<int> parseInt(std::string_view text, int low, int high) {
@@ -378,6 +387,7 @@ class User {
     request.command = Command::kVendingRestock;
     request.fields.add("product", product);
     request.fields.add("qty", "5");
+    addStaffPin(request);
     std::optional<Reply> reply = call("restock", std::move(request));
     if (!reply) return;
     if (reply->status != Status::kOk) {
@@ -401,6 +411,7 @@ std::optional<std::pair<std::string, std::string>> occupancy(const DemoArgs& arg
     ClientSession session{args.host, args.port, std::chrono::seconds(10)};
     Request request;
     request.command = Command::kStatus;
+    addStaffPin(request);
     ClientSession::Result result = session.call(std::move(request));
     if (!result.ok || result.reply.status != Status::kOk) return std::nullopt;
     return std::pair{field(result.reply, "parcel.occupied"), field(result.reply, "food.occupied")};

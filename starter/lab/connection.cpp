@@ -15,6 +15,7 @@
 #include <string>
 
 #include "frame_io.hpp"
+#include "hang_up.hpp"  // IWYU pragma: keep (for serveConnection)
 #include "todo.hpp"
 
 namespace mc {
@@ -90,7 +91,8 @@ void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatc
   //   1. waitForRequest: anything but Wake::kRequest (stop, idle) -> return.
   //   2. readRequest(client): io != kOk (closed, truncated, timed out, error) -> return.
   //   3. A frame error: writeReply(client, rejectFrame(incoming)) (return if the write
-  //      fails); then return if isFatalFrameError (the stream is lost), else continue.
+  //      fails); then, if isFatalFrameError (the stream is lost), hangUpAfterLastReply(client)
+  //      and return (hang_up.hpp says why a plain close can destroy that reply); else continue.
   //      Every bad frame gets an answer: a client waiting for one must not hang.
   //   4. writeReply(client, routeRequest(dispatcher, incoming.request)); return if it fails.
   //   Do not close the client here: the caller owns its Fd.

@@ -3,14 +3,11 @@
 /// Runs in: a service child process.
 /// Owns: its request threads (detached, counted by a ThreadTracker).
 ///
-/// Your version (lab 4). Two locks, never held together:
-///   read_mutex   one thread at a time reads from the request pipe, so that
-///                each takes one whole record (a read may return less than
-///                asked; readExactly's second read must not interleave with
-///                another thread's);
-///   state_mutex  one request at a time touches the service's state
-///                (ServiceState is not thread-safe; see inline_dispatcher.cpp
-///                for why a deposit needs a lock).
+/// Your version (lab 4). Serving one request has two halves, which the thread
+/// pool of lab 6 (worker_pool.cpp) will reuse: takeRecord() reads one record
+/// under read_mutex, and answerRecord() runs it under state_mutex and replies
+/// in its slot. The two locks are never held together (semaphore_child.hpp,
+/// ChildContext, says what each one guards).
 #include "semaphore_child.hpp"
 
 #include <pthread.h>
@@ -29,18 +26,9 @@ namespace mc {
 
 namespace {
 
-/// What every request thread of this child shares.
-struct ChildContext {
-  ServiceState& state;
-  ServiceChannel& channel;
-  const Fd& requests;
-  std::mutex read_mutex;   // guards reading from requests
-  std::mutex state_mutex;  // guards state
-};
-
 // Runs one record against the service, under state_mutex. A record that does
 // not unpack is answered BAD_REQUEST (its request_id still comes back).
-// ([[maybe_unused]]: until your serveOneRequest calls it.)
+// ([[maybe_unused]]: until your answerRecord calls it.)
 [[maybe_unused]] Reply runRecord(ChildContext& context, const RequestRecord& record) {
   const std::optional<Request> request = unpackRequest(record);
   if (!request) {
@@ -52,19 +40,37 @@ struct ChildContext {
   return context.state.handle(*request);
 }
 
-// One request, start to finish, in its own thread. The ticket tells the
-// child's ThreadTracker when this thread has ended (when it is destroyed).
-void serveOneRequest([[maybe_unused]] ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket) {
-  // TODO(lab4): take ONE record off the pipe and answer it in the slot it names.
+}  // namespace
+
+bool takeRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] RequestRecord& record) {
+  // TODO(lab4): take ONE whole record off the request pipe.
   //   - Under a std::scoped_lock on context.read_mutex (and nothing else): readExactly one
-  //     RequestRecord from context.requests. Let the lock go right after the read.
-  //   - Not kOk: the doorbell rang without a record (a protocol bug): logError and return.
-  //   - record.slot >= kSlotsPerService: there is no slot to answer in; logError, return.
+  //     RequestRecord from context.requests into record. Let the lock go right after the read
+  //     (a block scope around the lock and the read does it).
+  //   - kOk: return true. Anything else means the doorbell rang without a record (a protocol
+  //     bug, or the server is gone): logError (who: the service's name, what: ioStatusName)
+  //     and return false.
+  notImplemented(4, "takeRecord in semaphore_child.cpp");
+}
+
+void answerRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] const RequestRecord& record) {
+  // TODO(lab4): answer the record in the slot it names.
+  //   - record.slot >= kSlotsPerService: there is no slot to answer in; logError and return.
   //     Never index channel.slots with a number you have not checked.
   //   - ReplySlot& slot = context.channel.slots[record.slot];
   //     slot.reply = packReply(runRecord(context, record)); THEN slot.feedback.post().
   //     The order matters: the post tells the waiting server thread the reply is there.
-  notImplemented(4, "serveOneRequest in semaphore_child.cpp");
+  notImplemented(4, "answerRecord in semaphore_child.cpp");
+}
+
+namespace {
+
+// One request, start to finish, in its own thread. The ticket tells the
+// child's ThreadTracker when this thread has ended (when it is destroyed).
+void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Ticket ticket) {
+  RequestRecord record;
+  if (!takeRecord(context, record)) return;
+  answerRecord(context, record);
 }
 
 // A request thread's stack. glibc gives each thread 8 MiB and keeps only

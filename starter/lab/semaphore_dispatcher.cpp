@@ -16,7 +16,14 @@
 /// Your version (lab 4). The pipe carries requests in; shared memory carries
 /// replies out, each in the slot its request named. Read reply_slots.hpp for
 /// why that gives every thread its own reply.
+///
+/// Each service's Link sits behind a shared_ptr: a request copies it once and
+/// uses that copy to the end, so when a dead child is replaced (reapChildren,
+/// service_restart.cpp, lab 5) requests already on the old link finish on it
+/// (UNAVAILABLE) and new ones go to the new child.
 #include "semaphore_dispatcher.hpp"
+
+#include <utility>
 
 #include "log.hpp"
 #include "records.hpp"
@@ -30,9 +37,8 @@ namespace mc {
 
 namespace {
 
-// links_[indexOf(service)] is the service's Link. ([[maybe_unused]] only keeps
-// the compiler quiet until your code calls these helpers.)
-[[maybe_unused]] std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
+// links_[indexOf(service)] is the service's Link.
+std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
 
 // The answer when a service's child is gone.
 [[maybe_unused]] Reply unavailable(Service service, const Request& request) {
@@ -46,22 +52,24 @@ namespace {
 
 SemaphoreDispatcher::SemaphoreDispatcher([[maybe_unused]] const ServiceOptions& options,
                                          [[maybe_unused]] int pool_workers) {
-  // TODO(lab4): for each Service in kServices, one request pipe and one child.
-  //   - The Link already holds its ServiceChannel: SharedMemory mapped it when links_ was
-  //     made, i.e. BEFORE this fork, so parent and child share it. Take a reference to
-  //     *link.channel to hand to the child.
+  // TODO(lab4): for each Service in kServices, one Link, one request pipe and one child.
+  //   - auto link = std::make_shared<Link>(): its constructor maps the ServiceChannel, i.e.
+  //     BEFORE the fork below, so parent and child share it. Take a reference to
+  //     *link->channel to hand to the child.
   //   - makePipe() once: requests go in through the pipe; replies come back in the slots.
-  //   - link.child = spawnServiceChild(service, {the pipe's read end}, body); in the child,
+  //   - link->child = spawnServiceChild(service, {the pipe's read end}, body); in the child,
   //     body opens openServiceState(service, options) and returns
   //     runSemaphoreChild(*state, channel, read end) (lab 6: runWorkerPool if pool_workers > 0).
-  //   - The server keeps only the write end (link.requests); the read end closes here.
+  //   - The server keeps only the write end (link->requests); the read end closes here.
+  //   - replaceLink(service, std::move(link)) makes it the service's current link.
   notImplemented(4, "SemaphoreDispatcher::SemaphoreDispatcher in semaphore_dispatcher.cpp");
 }
 
 SemaphoreDispatcher::~SemaphoreDispatcher() {
   // TODO(lab4): stop the children the stage 4 way. Closing the pipe is not enough here: the
   //   child sleeps on its doorbell, not in read().
-  //   - For every link: channel->stopping.store(true), THEN channel->doorbell.post() so the
+  //   - For every service's currentLink(service) (no request is in flight any more, so these
+  //     are the only links left): channel->stopping.store(true), THEN channel->doorbell.post() so the
   //     child wakes up and sees the flag (in that order: a child woken before the store
   //     would take the ring for a request and read a record that is not there).
   //   - Then reap each child with reapWithin (about 2 s) and logLine its describeWaitStatus.
@@ -69,12 +77,24 @@ SemaphoreDispatcher::~SemaphoreDispatcher() {
   notImplemented(4, "SemaphoreDispatcher::~SemaphoreDispatcher in semaphore_dispatcher.cpp");
 }
 
+std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::currentLink(Service service) const {
+  std::scoped_lock lock(links_mutex_);
+  return links_[indexOf(service)];
+}
+
+std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::replaceLink(Service service, std::shared_ptr<Link> link) {
+  std::scoped_lock lock(links_mutex_);
+  return std::exchange(links_[indexOf(service)], std::move(link));
+}
+
 Reply SemaphoreDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_unused]] const Request& request) {
-  // TODO(lab4): a slot, a round trip, the slot back.
-  //   - Loop until link.slots.acquire(kLivenessCheck) gives a slot; before each try, if
-  //     !link.child->running(), return unavailable(...). (All 64 slots busy: we wait, but
+  // TODO(lab4): a link, a slot, a round trip, the slot back.
+  //   - const std::shared_ptr<Link> link = currentLink(service), ONCE, and only that copy from
+  //     here on: in lab 5 a dead child's link gets replaced while requests still use it.
+  //   - Loop until link->slots.acquire(kLivenessCheck) gives a slot; before each try, if
+  //     !link->child->running(), return unavailable(...). (All 64 slots busy: we wait, but
   //     never for a child that is dead.)
-  //   - reply = roundTrip(link, service, request, slot); then link.slots.release(slot) on
+  //   - reply = roundTrip(*link, service, request, slot); then link->slots.release(slot) on
   //     EVERY path, UNAVAILABLE included, or the pool shrinks until nobody gets a slot.
   notImplemented(4, "SemaphoreDispatcher::dispatch in semaphore_dispatcher.cpp");
 }
@@ -104,10 +124,15 @@ bool SemaphoreDispatcher::awaitFeedback([[maybe_unused]] Link& link, [[maybe_unu
   notImplemented(4, "SemaphoreDispatcher::awaitFeedback in semaphore_dispatcher.cpp");
 }
 
+// Given. restartService is yours in lab 5 (service_restart.cpp).
 void SemaphoreDispatcher::reapChildren() {
-  for (Link& link : links_) {
-    if (link.child->running() && link.child->tryReap())
-      logError(link.child->name(), "service child " + std::to_string(link.child->pid()) + " " + describeWaitStatus(link.child->waitStatus()));
+  for (Service service : kServices) {
+    const std::shared_ptr<Link> link = currentLink(service);
+    if (!link->child->running()) continue;  // reaped before: the service was left down
+    if (!link->child->tryReap()) continue;  // still running
+    logError(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " +
+                                      describeWaitStatus(link->child->waitStatus()));
+    restartService(service);
   }
 }
 

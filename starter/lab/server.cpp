@@ -27,7 +27,9 @@
 #include <string>
 
 #include "connection.hpp"
+#include "connection_limit.hpp"
 #include "connection_threads.hpp"
+#include "frame_io.hpp"
 #include "inline_dispatcher.hpp"
 #include "listen_socket.hpp"
 #include "log.hpp"
@@ -41,6 +43,9 @@ namespace mc {
 namespace {
 
 constexpr std::chrono::seconds kConnectionsGrace{3};
+// Descriptors kept out of --max-connections: the listener, the signal and
+// service pipes, the trace file, a database opened at start, the sanitizers'.
+constexpr int kReservedFds = 64;
 
 // The stage's way of reaching the services.
 std::unique_ptr<Dispatcher> makeDispatcher(const ServerConfig& config) {
@@ -100,7 +105,8 @@ class Server {
       : config_{config},
         idle_timeout_{config.idle_timeout_ms},
         dispatcher_{makeDispatcher(config)},
-        listener_{openListenSocket(config.host, config.port, config.backlog)} {}
+        listener_{openListenSocket(config.host, config.port, config.backlog)},
+        limit_{connectionsWithinFileLimit(config.max_connections, kReservedFds)} {}
 
   int run() {
     announce(config_, listener_);
@@ -121,11 +127,25 @@ class Server {
     //     no events.connection: continue.
     //   - Accept: a std::make_unique<ClientHandle>(acceptConnection(listener_), ++accepted).
     //     An invalid socket (the client left before we accepted) is not fatal: continue.
+    //   - Then if (!admit(*client)) continue; (given, below): over --max-connections the
+    //     client got a BUSY reply and is closed.
     //   - Stage 1: serveConnection(client->socket, *dispatcher_, signals_.stopFd(),
     //     idle_timeout_) right here; the next client waits in the listen backlog.
     // TODO(lab2): stage >= 2: threads.start(std::move(client)) instead. The heap handle is
     //   the thread's from then on: never hand a thread a pointer into this stack frame.
     notImplemented(1, "Server::acceptUntilStopped in server.cpp");
+  }
+
+  // Gives @p client a place under --max-connections. Over the limit it
+  // answers BUSY (one frame, on a fresh socket whose send buffer is empty,
+  // so the write cannot block) and closes the connection.
+  // @return true if the client may be served.
+  bool admit(ClientHandle& client) {
+    client.permit = limit_.tryAcquire();
+    if (client.permit) return true;
+    writeReply(client.socket, busyReply(limit_.max()));  // a client already gone: nothing to do
+    logLine("main", "client " + std::to_string(client.number) + " turned away: busy");
+    return false;
   }
 
   // Backwards through start-up: no new clients; connections finish the
@@ -149,6 +169,7 @@ class Server {
   std::unique_ptr<Dispatcher> dispatcher_;
   ShutdownSignals signals_;
   Fd listener_;
+  ConnectionLimit limit_;  // outlives the connection threads: shutDown waits for them first
 };
 
 }  // namespace

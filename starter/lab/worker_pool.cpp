@@ -17,15 +17,13 @@
 /// Only `cabinetd --pool N` (N > 0) runs this file.
 #include "worker_pool.hpp"
 
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "log.hpp"
-#include "records.hpp"
-#include "robust_io.hpp"
+#include "semaphore_child.hpp"
 #include "todo.hpp"
 
 namespace mc {
@@ -33,9 +31,10 @@ namespace mc {
 int runWorkerPool([[maybe_unused]] ServiceState& state, [[maybe_unused]] ServiceChannel& channel,
                   [[maybe_unused]] const Fd& requests, [[maybe_unused]] int workers) {
   // TODO(lab6): follow the README's steps; write the helpers above this function.
-  //   1. A context struct every worker shares: state, channel, requests, and two mutexes
-  //      (read_mutex for the pipe, state_mutex for the ServiceState), never held together.
-  //   2. serveOneRecord: like your serveOneRequest in semaphore_child.cpp, without a ticket.
+  //   1. The context every worker shares is lab 4's ChildContext (semaphore_child.hpp):
+  //      ChildContext pool{state, channel, requests, {}, {}}.
+  //   2. serveOneRecord: your lab 4 halves, takeRecord(pool, record) then answerRecord(pool,
+  //      record); a false from takeRecord means the pipe is broken: that worker stops.
   //   3. A worker's loop: doorbell.wait(); stopping set: leave; else serve one record.
   //      The server rings ONCE to stop N workers: a worker that leaves must post the doorbell
   //      again for the next one. Write the comment that says why.

@@ -4,7 +4,7 @@
 /// Runs in: the client process. Owns: one ClientSession while a command runs.
 ///
 ///   cabinet [--host H] [--port P] [--json] [--timeout SECONDS] [--lang en|zh]
-///           [--user ID] COMMAND ...
+///           [--user ID] [--pin PIN] COMMAND ...
 ///
 /// Options may come before or after the command. Exit status, which scripts
 /// and the tests rely on:
@@ -16,6 +16,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -40,13 +41,16 @@ constexpr std::string_view kUsage =
     "  pickup parcel|food CODE     open the locker holding CODE\n"
     "  list                        the vending catalogue\n"
     "  buy PRODUCT                 buy one of PRODUCT\n"
-    "  restock PRODUCT QTY         add QTY to PRODUCT's stock\n"
-    "  status                      occupancy and stock of every service\n"
+    "  restock PRODUCT QTY         add QTY to PRODUCT's stock (staff: needs --pin)\n"
+    "  status                      occupancy and stock of every service (staff: needs --pin)\n"
     "  (none)                      an interactive menu\n"
     "options (before or after the command):\n"
     "  --host H          server address (default 127.0.0.1)\n"
     "  --port P          server port (default 7007)\n"
     "  --user ID         your user id (default 0)\n"
+    "  --pin PIN         the staff PIN for restock and status (cabinetd --staff-pin);\n"
+    "                    default: the environment variable CABINET_PIN, which\n"
+    "                    keeps the PIN out of the process list\n"
     "  --json            print the reply as one line of JSON\n"
     "  --timeout S       seconds to wait for a reply (default 10)\n"
     "  --lang en|zh      language of the menu (default en)\n"
@@ -64,6 +68,7 @@ struct ClientArgs {
   std::string host = "127.0.0.1";
   std::uint16_t port = kDefaultPort;
   std::uint32_t user_id = 0;
+  std::string pin;  ///< staff PIN, sent with restock and status; empty = none
   bool json = false;
   bool help = false;
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
@@ -107,6 +112,10 @@ void applyOption(ClientArgs& args, std::string_view name, std::string_view value
     args.port = parseNumber<std::uint16_t>(name, value, 1, 65535);
   } else if (name == "--user") {
     args.user_id = parseNumber<std::uint32_t>(name, value, 0, UINT32_MAX);
+  } else if (name == "--pin") {
+    if (value.empty() || value.find('\n') != std::string_view::npos)
+      throw UsageError("--pin needs a value without newlines");
+    args.pin = std::string(value);
   } else if (name == "--timeout") {
     args.timeout = parseTimeout(value);
   } else if (name == "--lang") {
@@ -122,6 +131,7 @@ void applyOption(ClientArgs& args, std::string_view name, std::string_view value
 /// @throws UsageError.
 ClientArgs parseClientArgs(int argc, char** argv) {
   ClientArgs args;
+  if (const char* pin = std::getenv("CABINET_PIN"); pin != nullptr) args.pin = pin;  // --pin wins
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (!arg.starts_with("--")) {
@@ -164,6 +174,12 @@ void addOperand(Request& request, std::string key, const std::string& value) {
   request.fields.add(std::move(key), value);
 }
 
+/// Adds field `pin` to a staff request when the user gave one; without it
+/// the server answers FORBIDDEN, which is the right message to show.
+void addStaffPin(Request& request, const ClientArgs& args) {
+  if (!args.pin.empty()) addOperand(request, "pin", args.pin);
+}
+
 /// "parcel" or "food" -> the command for that goods type.
 Command goodsCommand(const std::string& goods, Command parcel, Command food) {
   if (goods == "parcel") return parcel;
@@ -197,9 +213,11 @@ Request buildRequest(const ClientArgs& args) {
     request.command = Command::kVendingRestock;
     addOperand(request, "product", words[1]);
     addOperand(request, "qty", words[2]);  // the server checks that it is a number
+    addStaffPin(request, args);
   } else if (command == "status") {
     expectOperands(args, 0, "status");
     request.command = Command::kStatus;
+    addStaffPin(request, args);
   } else {
     throw UsageError("unknown command '" + command + "'");
   }
@@ -259,7 +277,7 @@ int main(int argc, char** argv) {
     }
     if (args.words.empty()) {
       if (args.json) throw UsageError("--json needs a COMMAND (the menu is for people)");
-      const MenuOptions options{args.host, args.port, args.timeout, args.language};
+      const MenuOptions options{args.host, args.port, args.timeout, args.language, args.pin};
       return runMenu(options, std::cin, std::cout);
     }
     return runCommand(args, buildRequest(args));

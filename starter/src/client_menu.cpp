@@ -117,8 +117,10 @@ enum class Asked { kReady, kInvalid, kEndOfInput };
 
 /// Asks for what @p entry needs and fills in @p request. @p user_id is the
 /// last id typed: an empty answer keeps it, so it is typed once per session.
+/// Status, a staff command, carries @p pin (cabinet --pin) when there is one.
 Asked askDetails(const MenuEntry& entry, std::istream& in, std::ostream& out,
-                 const MenuText& text, std::uint32_t& user_id, Request& request) {
+                 const MenuText& text, std::uint32_t& user_id, const std::string& pin,
+                 Request& request) {
   request.command = entry.command;
   if (entry.needs_user) {
     const std::string prompt =
@@ -135,6 +137,7 @@ Asked askDetails(const MenuEntry& entry, std::istream& in, std::ostream& out,
     }
   }
   request.user_id = user_id;
+  if (entry.command == Command::kStatus && !pin.empty()) request.fields.add("pin", pin);
   if (!entry.field.empty()) {
     const auto answer = ask(in, out, entry.field == "code" ? text.code : text.product);
     if (!answer) return Asked::kEndOfInput;
@@ -195,7 +198,8 @@ int runMenu(const MenuOptions& options, std::istream& in, std::ostream& out) {
     }
 
     Request request;
-    const Asked asked = askDetails(kEntries[*choice - 1], in, out, text, user_id, request);
+    const Asked asked =
+        askDetails(kEntries[*choice - 1], in, out, text, user_id, options.staff_pin, request);
     if (asked == Asked::kEndOfInput) break;
     if (asked == Asked::kInvalid) continue;
     out << callWithReconnect(session, request, options, text, out) << "\n";

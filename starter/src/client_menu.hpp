@@ -19,6 +19,7 @@ struct MenuOptions {
   std::uint16_t port = 0;                               ///< cabinetd's port
   std::chrono::milliseconds timeout = std::chrono::seconds(10);  ///< per reply
   Language language = Language::kEnglish;               ///< menu text: en or zh
+  std::string staff_pin;  ///< sent as field `pin` with Status (a staff command); empty = none
 };
 
 /// @brief Shows a numbered menu on @p out, reads choices and their details

@@ -137,6 +137,11 @@ ClientSession::Result readFailure(IoStatus io, int error) {
 
 }  // namespace
 
+bool ClientSession::isBusyNotice(const Reply& reply) {
+  return reply.status == Status::kBusy && reply.request_id == 0 &&
+         static_cast<std::uint8_t>(reply.command) == 0;
+}
+
 ClientSession::ClientSession(const std::string& host, std::uint16_t port,
                              std::chrono::milliseconds timeout)
     : socket_{connectToHost(host, port, timeout)} {}
@@ -151,13 +156,28 @@ ClientSession::Result ClientSession::call(Request request) {
     return failure("request too long: the fields exceed " + std::to_string(kMaxRequestPayload) +
                    " bytes");  // nothing was sent
   }
-  if (!written) return writeFailure(errno);
+  // A server over its connection limit may have sent BUSY and closed before
+  // our request went out; the write then fails, but the notice may still be
+  // waiting to be read, and it says more than "connection closed".
+  const int write_error = written ? 0 : errno;
+  const bool peer_gone = write_error == EPIPE || write_error == ECONNRESET;
+  if (!written && !peer_gone) return writeFailure(write_error);
 
   IncomingReply incoming = readReply(socket_);
-  if (incoming.io != IoStatus::kOk) return readFailure(incoming.io, errno);
+  if (incoming.io != IoStatus::kOk) {
+    return written ? readFailure(incoming.io, errno) : writeFailure(write_error);
+  }
   if (incoming.error != FrameError::kNone) {
     return failure("bad reply from the server: " + std::string(frameErrorText(incoming.error)));
   }
+  if (isBusyNotice(incoming.reply)) {
+    Result busy;
+    busy.ok = true;
+    busy.connection_closed = true;  // the server closes right after the notice
+    busy.reply = std::move(incoming.reply);
+    return busy;
+  }
+  if (!written) return writeFailure(write_error);  // some other frame: the stream is lost anyway
 
   const Reply& reply = incoming.reply;
   if (reply.request_id != request.request_id) {

@@ -24,7 +24,10 @@ class ClientSession {
 
   /// Outcome of call().
   struct Result {
-    bool ok = false;    ///< a reply with our request id arrived
+    /// A reply with our request id arrived, or the server's BUSY notice
+    /// (isBusyNotice()) that it sends, unasked, before closing a connection
+    /// over its --max-connections.
+    bool ok = false;
     Reply reply;        ///< valid when ok
     std::string error;  ///< why not, when !ok ("server closed the connection", ...)
     /// True when !ok because the server closed (or reset) the connection, for
@@ -33,11 +36,18 @@ class ClientSession {
   };
 
   /// @brief Sends @p request with the next request id (1, 2, ...) and waits
-  /// for its reply. A reply whose request id or command is not ours is an error.
+  /// for its reply. A reply whose request id or command is not ours is an
+  /// error, except the BUSY notice, which is returned as the reply (with
+  /// connection_closed set: the server closes after it).
   /// After any failure the byte stream may be out of step (a late reply may
   /// still arrive): do not call() this session again, open a new one.
   /// Never throws.
   Result call(Request request);
+
+  /// @brief True for the frame a server over its connection limit sends
+  /// before closing: status BUSY, request id 0, command byte 0 (it answers no
+  /// request). Thread safety: pure.
+  static bool isBusyNotice(const Reply& reply);
 
   /// @brief The connected socket, for tests that need to misbehave.
   const Fd& socket() const { return socket_; }

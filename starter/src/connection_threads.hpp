@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "connection_limit.hpp"
 #include "dispatcher.hpp"
 #include "fd.hpp"
 #include "thread_tracker.hpp"
@@ -22,6 +23,9 @@ namespace mc {
 struct ClientHandle {
   Fd socket;                  ///< the accepted connection
   std::uint64_t number = 0;   ///< 1, 2, 3, ... in accept order, for logs
+  /// The connection's place under --max-connections, given back when the
+  /// handle dies (the accept loop fills it in; see Server::admit).
+  ConnectionPermit permit;
 };
 
 /// Starts and counts connection threads.

@@ -7,7 +7,9 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <functional>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace mc {
 namespace {
@@ -17,23 +19,84 @@ namespace {
 /// data dir (a mistake) or a checkpoint should ever make us wait.
 constexpr int kBusyTimeoutMs = 5000;
 
+/// Most distinct SQL texts one connection keeps compiled. Our services use
+/// about a dozen; the bound only matters if someone prepares generated SQL,
+/// which then gets owned, uncached statements instead of a growing cache.
+constexpr std::size_t kMaxCachedStatements = 64;
+
 [[noreturn]] void throwSqlite(sqlite3* db, std::string_view what) {
   throw std::runtime_error(std::string{what} + ": " + sqlite3_errmsg(db));
 }
 
+/// Compiles @p sql on @p db. @p flags: 0, or SQLITE_PREPARE_PERSISTENT for a
+/// statement that will be kept (SQLite then allocates it outside the
+/// connection's small lookaside buffers, which are meant for short-lived ones).
+sqlite3_stmt* compile(sqlite3* db, std::string_view sql, unsigned flags) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr) !=
+      SQLITE_OK)
+    throwSqlite(db, "prepare");
+  return stmt;
+}
+
+/// WAL pages (4 KiB each) after which a commit copies the log back into the
+/// database file. That checkpoint runs inside the unlucky request's COMMIT
+/// and fsyncs twice, milliseconds on a virtual disk, so SQLite's default of
+/// 1000 pages made one request in a few hundred stall. A larger log means
+/// fewer, longer stalls and less waiting in all (docs/performance.md), for at
+/// most 16 MiB of log per service. Durability is unchanged: a commit is in
+/// the log before COMMIT returns, checkpoint or not.
+constexpr int kAutoCheckpointPages = 4000;
+
+/// Hashes std::string and std::string_view alike, so the cache can be
+/// searched with a string_view without building a std::string per lookup.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const noexcept {
+    return std::hash<std::string_view>{}(sql);
+  }
+};
+
 }  // namespace
+
+/// One compiled statement in the cache, and whether a Statement borrows it.
+struct CachedStatement {
+  sqlite3_stmt* stmt = nullptr;
+  bool lent = false;  // a Statement holds it now; cleared when that one goes
+};
+
+/// The compiled statements of one connection, by SQL text. An unordered_map
+/// keeps each entry at one address for its whole life (also when the map
+/// grows or moves), so a borrowing Statement can hold a pointer to its flag.
+struct StatementCache {
+  std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> entries;
+};
 
 // ---- Statement --------------------------------------------------------------
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    letGo();
     stmt_ = std::exchange(other.stmt_, nullptr);
+    lent_ = std::exchange(other.lent_, nullptr);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }  // finalize(nullptr) is a no-op
+Statement::~Statement() { letGo(); }
+
+void Statement::letGo() noexcept {
+  if (lent_ == nullptr) {
+    sqlite3_finalize(stmt_);  // finalize(nullptr) is a no-op
+    return;
+  }
+  // Back to the cache as if freshly compiled: rewound (which also ends any
+  // read it had open) and with no value left bound from this use.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *lent_ = false;
+  lent_ = nullptr;
+}
 
 void Statement::bind(int index, std::string_view text) {
   assert(stmt_ != nullptr);
@@ -77,7 +140,7 @@ std::string Statement::columnText(int column) const {
 
 // ---- Database ---------------------------------------------------------------
 
-Database::Database(const std::filesystem::path& path) {
+Database::Database(const std::filesystem::path& path) : cache_{std::make_unique<StatementCache>()} {
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                            nullptr);
   if (rc != SQLITE_OK) {
@@ -94,6 +157,7 @@ Database::Database(const std::filesystem::path& path) {
     // A crashed process loses nothing committed; a power cut may lose the
     // last few commits but never corrupts the file.
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    setAutoCheckpoint();
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -101,17 +165,38 @@ Database::Database(const std::filesystem::path& path) {
   }
 }
 
+Database::Database(Database&& other) noexcept
+    : db_{std::exchange(other.db_, nullptr)}, cache_{std::move(other.cache_)} {}
+
+void Database::setAutoCheckpoint() {
+  if (sqlite3_wal_autocheckpoint(db_, kAutoCheckpointPages) != SQLITE_OK)
+    throwSqlite(db_, "wal_autocheckpoint");
+}
+
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
-    sqlite3_close(db_);
+    close();
     db_ = std::exchange(other.db_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
+Database::~Database() { close(); }
+
 // sqlite3_close fails only if statements are still open; every Statement is
-// destroyed before its Database, so that cannot happen here.
-Database::~Database() { sqlite3_close(db_); }
+// destroyed before its Database, and the cached ones are finalized first.
+void Database::close() noexcept {
+  if (cache_) {
+    for (auto& [sql, cached] : cache_->entries) {
+      assert(!cached.lent && "a Statement outlived its Database");
+      sqlite3_finalize(cached.stmt);
+    }
+    cache_->entries.clear();
+  }
+  sqlite3_close(db_);  // close(nullptr) is a no-op
+  db_ = nullptr;
+}
 
 void Database::exec(const char* sql) {
   assert(db_ != nullptr);
@@ -119,12 +204,18 @@ void Database::exec(const char* sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
-  assert(db_ != nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-      SQLITE_OK)
-    throwSqlite(db_, "prepare");
-  return Statement{stmt};
+  assert(db_ != nullptr && cache_ != nullptr);
+  auto found = cache_->entries.find(sql);
+  if (found == cache_->entries.end()) {
+    if (cache_->entries.size() >= kMaxCachedStatements)
+      return Statement{compile(db_, sql, 0)};  // cache full: owned, finalized after use
+    sqlite3_stmt* stmt = compile(db_, sql, SQLITE_PREPARE_PERSISTENT);
+    found = cache_->entries.emplace(std::string{sql}, CachedStatement{stmt, false}).first;
+  }
+  CachedStatement& cached = found->second;
+  if (cached.lent) return Statement{compile(db_, sql, 0)};  // in use: a second, owned copy
+  cached.lent = true;
+  return Statement{cached.stmt, &cached.lent};
 }
 
 std::int64_t Database::queryInt(std::string_view sql) {
@@ -139,19 +230,23 @@ std::int64_t Database::changes() const noexcept { return sqlite3_changes(db_); }
 
 // IMMEDIATE takes the write lock now rather than at the first write, so two
 // connections can never both read and then deadlock upgrading to writers.
-Transaction::Transaction(Database& db) : db_{db} { db_.exec("BEGIN IMMEDIATE"); }
+// BEGIN, COMMIT and ROLLBACK go through prepare() like any statement, so they
+// too are compiled once per connection, not once per transaction.
+Transaction::Transaction(Database& db) : db_{db} { db_.prepare("BEGIN IMMEDIATE").step(); }
 
 Transaction::~Transaction() {
   if (committed_) return;
   try {
-    db_.exec("ROLLBACK");
+    db_.prepare("ROLLBACK").step();
   } catch (const std::exception&) {
     // SQLite already rolled back on its own (e.g. after an I/O error).
   }
 }
 
+// COMMIT returns only once the transaction's pages are in the WAL file (see
+// the Database constructor): a reply sent after it survives a process crash.
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.prepare("COMMIT").step();
   committed_ = true;
 }
 

@@ -1,8 +1,8 @@
 /// @file database.hpp
 /// @brief Database, Statement, Transaction: a small RAII wrapper over SQLite.
 /// Runs in: the process that runs a service (see service_state.hpp).
-/// Owns: one sqlite3 connection per Database, one prepared statement per
-/// Statement.
+/// Owns: one sqlite3 connection per Database, with the compiled statements it
+/// keeps for reuse; a Statement owns or borrows one compiled statement.
 ///
 /// Usage:
 ///   Database db{"var/parcel.db"};
@@ -14,10 +14,18 @@
 ///
 /// Every failure throws std::runtime_error carrying sqlite3_errmsg().
 /// A connection must not cross a fork(): open it in the process that uses it.
+///
+/// Why prepare() caches: compiling SQL (parse, plan, code generation) costs
+/// far more than running one of our small statements; it was half of every
+/// request's CPU time. So a Database compiles each SQL text once and lends the
+/// compiled statement to every later prepare() of the same text; the loan
+/// ends when the Statement is destroyed, which rewinds it and clears its
+/// bindings, ready for the next borrower.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,19 +36,26 @@ struct sqlite3_stmt;
 
 namespace mc {
 
-/// Move-only owner of one prepared statement. Thread safety: none; use it
-/// from one thread at a time, like its Database.
+/// Move-only handle of one prepared statement, owned (finalized by the
+/// destructor) or borrowed from its Database's cache (rewound, its bindings
+/// cleared and handed back by the destructor). Thread safety: none; use it
+/// from one thread at a time, like its Database, and destroy it before the
+/// Database.
 /// A statement that returned a row but has not reached its end keeps the
 /// connection's read transaction open, so outside a Transaction later changes
-/// are not committed until it is finalized (destroyed) or reset(). Keep
-/// statements in the smallest scope that reads them.
+/// are not committed until it is destroyed or reset(). Keep statements in the
+/// smallest scope that reads them.
 class Statement {
  public:
   /// @brief Takes ownership of @p stmt (finalized by the destructor).
   explicit Statement(sqlite3_stmt* stmt) noexcept : stmt_{stmt} {}
+  /// @brief Borrows @p stmt from a cache whose "lent" flag is @p lent (set
+  /// by the cache); the destructor rewinds the statement and clears *lent.
+  Statement(sqlite3_stmt* stmt, bool* lent) noexcept : stmt_{stmt}, lent_{lent} {}
   /// @brief Takes over @p other's statement; @p other is left empty.
-  Statement(Statement&& other) noexcept : stmt_{std::exchange(other.stmt_, nullptr)} {}
-  /// @brief Finalizes the statement held, then takes over @p other's.
+  Statement(Statement&& other) noexcept
+      : stmt_{std::exchange(other.stmt_, nullptr)}, lent_{std::exchange(other.lent_, nullptr)} {}
+  /// @brief Lets go of the statement held, then takes over @p other's.
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -64,12 +79,19 @@ class Statement {
   std::string columnText(int column) const;
 
  private:
+  /// Finalizes an owned statement, or rewinds a borrowed one and gives it back.
+  void letGo() noexcept;
+
   sqlite3_stmt* stmt_ = nullptr;
+  bool* lent_ = nullptr;  // the cache entry's "lent" flag; nullptr when owned
 };
+
+struct StatementCache;  // database.cpp: the compiled statements of one connection
 
 /// Move-only owner of one SQLite connection, opened in WAL mode with
 /// synchronous=NORMAL: a committed transaction survives a crash of the process
-/// (not necessarily a power cut), and readers never block the writer.
+/// (not necessarily a power cut: the log is fsynced only at checkpoints), and
+/// readers never block the writer.
 /// Thread safety: none; the caller serializes all use of one Database.
 class Database {
  public:
@@ -77,8 +99,8 @@ class Database {
   /// The directory must exist.
   /// @throws std::runtime_error if the file cannot be opened or configured.
   explicit Database(const std::filesystem::path& path);
-  /// @brief Takes over @p other's connection; @p other is left empty.
-  Database(Database&& other) noexcept : db_{std::exchange(other.db_, nullptr)} {}
+  /// @brief Takes over @p other's connection and cache; @p other is left empty.
+  Database(Database&& other) noexcept;
   /// @brief Closes the connection held, then takes over @p other's.
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
@@ -88,7 +110,10 @@ class Database {
   /// @brief Runs @p sql, one or more statements whose results are not needed.
   /// @throws std::runtime_error on failure.
   void exec(const char* sql);
-  /// @brief Compiles one SQL statement.
+  /// @brief One SQL statement, ready to bind and step: compiled at its first
+  /// use on this connection, then borrowed from the cache (see the file
+  /// comment). If the same text is still lent out (two live Statements of
+  /// one text), the second is compiled afresh and owned.
   /// @throws std::runtime_error on a syntax error or an unknown table.
   Statement prepare(std::string_view sql);
   /// @brief Runs @p sql, which must return one integer (COUNT(*), a PRAGMA...).
@@ -98,7 +123,13 @@ class Database {
   std::int64_t changes() const noexcept;
 
  private:
+  /// Sets how long the WAL may grow before a commit checkpoints it.
+  void setAutoCheckpoint();
+  /// Finalizes every cached statement (none may be lent), closes db_.
+  void close() noexcept;
+
   sqlite3* db_ = nullptr;
+  std::unique_ptr<StatementCache> cache_;  // SQL text -> compiled statement
 };
 
 /// A write transaction as a scope: the constructor begins it, commit() ends

@@ -75,8 +75,12 @@ Service checkedService(Service service) {
 
 }  // namespace
 
-LockerService::LockerService(Service service, const std::filesystem::path& db_path, int capacity)
-    : service_{checkedService(service)}, capacity_{checkedCapacity(capacity)}, db_{db_path} {
+LockerService::LockerService(Service service, const std::filesystem::path& db_path, int capacity,
+                             LockoutPolicy lockout)
+    : service_{checkedService(service)},
+      capacity_{checkedCapacity(capacity)},
+      lockouts_{lockout},
+      db_{db_path} {
   db_.exec(kSchema);
   Transaction tx{db_};
   createCompartments();
@@ -124,6 +128,14 @@ Reply LockerService::pickup(const Request& request) {
   std::optional<std::string_view> code = request.fields.find("code");
   if (!code || !isSixDigits(*code))
     return reply(request, Status::kBadRequest, "code must be exactly 6 digits");
+  // Checked before the code is looked up: a locked-out guesser learns
+  // nothing, not even whether this guess was right.
+  const auto now = Lockouts::Clock::now();
+  if (lockouts_.isLockedOut(request.user_id, now)) {
+    return reply(request, Status::kLockedOut,
+                 "Too many wrong codes: try again in " +
+                     std::to_string(lockouts_.secondsLeft(request.user_id, now)) + " s");
+  }
 
   // Finding and freeing happen in one transaction, so a code opens its
   // compartment once even if two pickups with it raced (they cannot here:
@@ -131,8 +143,7 @@ Reply LockerService::pickup(const Request& request) {
   Transaction tx{db_};
   Statement find = db_.prepare("SELECT id FROM compartments WHERE code = ?");
   find.bind(1, *code);
-  if (!find.step())  // never issued, or already picked up
-    return reply(request, Status::kWrongCode, "Wrong code, or the locker was already opened");
+  if (!find.step()) return refuseWrongCode(request);  // never issued, or already picked up
   std::int64_t id = find.columnInt(0);
 
   Statement empty = db_.prepare(
@@ -146,6 +157,13 @@ Reply LockerService::pickup(const Request& request) {
   Reply done = reply(request, Status::kOk, "Locker " + locker + " opened");
   done.fields.add("locker", locker);
   return done;
+}
+
+// Counts the failure against the user; the reply is WRONG_CODE even for the
+// failure that starts a lockout (the next pickup says LOCKED_OUT).
+Reply LockerService::refuseWrongCode(const Request& request) {
+  lockouts_.recordFailure(request.user_id, Lockouts::Clock::now());
+  return reply(request, Status::kWrongCode, "Wrong code, or the locker was already opened");
 }
 
 Reply LockerService::status(const Request& request) {

@@ -7,13 +7,15 @@
 /// Model: table compartments(id, code, user_id, stored_at). A compartment is
 /// free when its code is NULL. Deposit fills the lowest free compartment and
 /// hands out a fresh code; pickup with that code frees it again, so a code
-/// opens its compartment exactly once.
+/// opens its compartment exactly once. A user who gives too many wrong codes
+/// is locked out of pickups for a while (lockouts.hpp).
 #pragma once
 
 #include <filesystem>
 #include <string>
 
 #include "database.hpp"
+#include "lockouts.hpp"
 #include "protocol.hpp"
 
 namespace mc {
@@ -31,13 +33,16 @@ class LockerService {
   /// @param service Service::kParcel (ids P-01...) or Service::kFood (F-01...).
   /// @param db_path the service's SQLite file (created if missing).
   /// @param capacity how many compartments the cabinet has.
+  /// @param lockout how many wrong codes lock a user out of pickups, and for how long.
   /// @throws std::runtime_error on a storage error, std::invalid_argument
-  /// for another service or a capacity outside 1..kMaxCompartments.
-  LockerService(Service service, const std::filesystem::path& db_path, int capacity);
+  /// for another service, a capacity outside 1..kMaxCompartments or a bad policy.
+  LockerService(Service service, const std::filesystem::path& db_path, int capacity,
+                LockoutPolicy lockout = {});
 
   /// @brief Which service this is.
   Service service() const { return service_; }
   /// @brief Runs deposit, pickup or status; answers BAD_REQUEST to anything else.
+  /// A pickup from a locked-out user answers LOCKED_OUT without looking at the code.
   /// @throws std::runtime_error on a storage error (the caller turns it into
   /// INTERNAL_ERROR).
   Reply handle(const Request& request);
@@ -45,6 +50,7 @@ class LockerService {
  private:
   Reply deposit(const Request& request);
   Reply pickup(const Request& request);
+  Reply refuseWrongCode(const Request& request);
   Reply status(const Request& request);
   void createCompartments();
   void removeFreeCompartmentsAboveCapacity();
@@ -54,6 +60,7 @@ class LockerService {
 
   Service service_;
   int capacity_;
+  Lockouts lockouts_;  // who gave too many wrong codes lately (memory only)
   Database db_;
 };
 

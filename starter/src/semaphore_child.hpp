@@ -1,15 +1,53 @@
 /// @file semaphore_child.hpp
 /// @brief Stage 4, in the service child: wait on the doorbell; for each ring,
 /// a thread that reads one request from the pipe, runs it, puts the reply in
-/// the request's slot and posts that slot's feedback semaphore.
+/// the request's slot and posts that slot's feedback.
 /// Runs in: a service child. Owns: its request threads (counted, detached).
+///
+/// takeRecord() and answerRecord() are the two halves of serving one request;
+/// the thread pool of lab 6 (worker_pool.hpp) uses them too.
 #pragma once
 
+#include <mutex>
+
 #include "fd.hpp"
+#include "records.hpp"
 #include "reply_slots.hpp"
 #include "service_state.hpp"
 
 namespace mc {
+
+/// What the request threads (or the pool's workers) of one service child
+/// share. Two locks, never held together:
+///   read_mutex   one thread at a time reads from the request pipe, so that
+///                each takes one whole record (a read may return less than
+///                asked; readExactly's second read must not interleave with
+///                another thread's);
+///   state_mutex  one request at a time touches the service's state
+///                (ServiceState is not thread-safe; see inline_dispatcher.cpp
+///                for why a deposit needs a lock).
+struct ChildContext {
+  ServiceState& state;     ///< the service; guarded by state_mutex
+  ServiceChannel& channel;  ///< shared with the server: doorbell, stopping, slots
+  const Fd& requests;      ///< the request pipe's read end; guarded by read_mutex
+  std::mutex read_mutex;   ///< guards reading from requests
+  std::mutex state_mutex;  ///< guards state
+};
+
+/// @brief Takes one whole record off the request pipe, holding read_mutex for
+/// the read only.
+/// @return false (and logs why) when no whole record came: the pipe is at EOF
+/// or broken, which means the server broke the protocol (a ring without a
+/// record) or is gone.
+/// Thread safety: thread-safe (that is what read_mutex is for).
+bool takeRecord(ChildContext& context, RequestRecord& record);
+
+/// @brief Answers @p record in the reply slot it names: runs it on the state
+/// (under state_mutex), writes the packed reply into that slot, then posts
+/// the slot's feedback, in that order, so the waiting connection thread
+/// finds its reply in place. A record naming no slot is logged and dropped.
+/// Thread safety: thread-safe; never holds read_mutex.
+void answerRecord(ChildContext& context, const RequestRecord& record);
 
 /// @brief The child's main loop; returns (0) once the server has set
 /// channel.stopping and rung the doorbell, after every request thread ended.

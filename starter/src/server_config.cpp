@@ -31,6 +31,14 @@ constexpr std::string_view kUsage =
     "  --food-slots N        food compartments, 1..999 (default 10)\n"
     "  --idle-timeout S      close a connection silent for S seconds, 1..3600 (default 60)\n"
     "  --backlog N           listen(2) backlog, 1..65535 (default 1024)\n"
+    "  --max-connections N   clients served at once, 1..65535; one more gets a BUSY\n"
+    "                          reply and is closed (default 512; lowered to fit\n"
+    "                          the open-file limit)\n"
+    "  --staff-pin PIN       the PIN that restock and status need (request field pin),\n"
+    "                          1..64 printable characters, no spaces; without it\n"
+    "                          restock and status are FORBIDDEN for everyone\n"
+    "  --lockout-attempts K  wrong pickup codes that lock a user out, 1..1000 (default 5)\n"
+    "  --lockout-seconds T   ... if within T seconds, for T seconds, 1..86400 (default 60)\n"
     "  --pool N              stage 4: N worker threads per service child, 0..256;\n"
     "                          0 starts a thread per request (default 0)\n"
     "  --trace FILE          record every hop of every request as Chrome trace-event\n"
@@ -74,10 +82,24 @@ std::optional<std::string> readNumber(std::string_view name, std::string_view va
   return std::nullopt;
 }
 
+/// Stores a --staff-pin value in @p out (left alone on error). A PIN must
+/// survive the wire (no newline) and the shell (no spaces).
+/// @return nullopt on success, else the error text.
+std::optional<std::string> readStaffPin(std::string_view value, std::string& out) {
+  constexpr std::size_t kMaxPin = 64;
+  bool printable = value.size() <= kMaxPin;
+  for (char c : value) printable = printable && c > ' ' && c <= '~';
+  if (!printable) return "--staff-pin needs 1..64 printable characters without spaces";
+  out = std::string(value);
+  return std::nullopt;
+}
+
 /// The flags that take a value; applyValue() handles exactly these.
 bool takesValue(std::string_view name) {
-  for (std::string_view known : {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers",
-                                 "--food-slots", "--idle-timeout", "--backlog", "--pool", "--trace"}) {
+  for (std::string_view known :
+       {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers", "--food-slots",
+        "--idle-timeout", "--backlog", "--pool", "--trace", "--max-connections", "--staff-pin",
+        "--lockout-attempts", "--lockout-seconds"}) {
     if (name == known) return true;
   }
   return false;
@@ -120,6 +142,14 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
   if (name == "--food-slots") return readNumber(name, value, 1, 999, config.services.food_slots);
   if (name == "--backlog") return readNumber(name, value, 1, 65535, config.backlog);
   if (name == "--pool") return readNumber(name, value, 0, 256, config.pool);
+  if (name == "--max-connections") return readNumber(name, value, 1, 65535, config.max_connections);
+  if (name == "--staff-pin") return readStaffPin(value, config.services.staff_pin);
+  if (name == "--lockout-attempts") {
+    return readNumber(name, value, 1, 1000, config.services.lockout.attempts);
+  }
+  if (name == "--lockout-seconds") {
+    return readNumber(name, value, 1, 86400, config.services.lockout.seconds);
+  }
   return "unknown option " + std::string(name);  // unreachable while takesValue() agrees
 }
 

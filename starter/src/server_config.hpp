@@ -19,9 +19,12 @@ struct ServerConfig {
   std::string host = "127.0.0.1";  ///< address to listen on
   std::uint16_t port = kDefaultPort;  ///< 0 = any free port (printed at start)
   int stage = 4;                    ///< 1..4, see dispatcher.hpp
-  ServiceOptions services;          ///< data dir and capacities
+  ServiceOptions services;          ///< data dir, capacities, staff PIN, lockout policy
   int idle_timeout_ms = 60'000;     ///< close a connection silent this long
   int backlog = 1024;               ///< listen(2) backlog: bursts of hundreds
+  /// Connections served at once; one more is answered BUSY and closed
+  /// (connection_limit.hpp). The server lowers it to fit its descriptor limit.
+  int max_connections = 512;
   bool quiet = false;               ///< no per-connection log lines
   int pool = 0;                     ///< stage 4: worker threads per child; 0 = a thread per request
   std::string trace_path;           ///< --trace FILE: record request hops (trace.hpp); empty = off

@@ -1,6 +1,7 @@
 /// @file service_state.cpp
 /// @brief openServiceState: picks the service class and opens its database;
-/// the one place where storage errors become INTERNAL_ERROR replies.
+/// the one place where storage errors become INTERNAL_ERROR replies, and
+/// where staff operations are checked against the staff PIN.
 /// Runs in: the process that runs the service.
 /// Owns: nothing itself; the returned ServiceState owns its database.
 #include "service_state.hpp"
@@ -8,6 +9,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "locker_service.hpp"
@@ -17,17 +19,21 @@ namespace mc {
 namespace {
 
 /// Wraps LockerService or VendingService (whose handle() may throw) as a
-/// ServiceState whose handle() never throws. Like the service it wraps, not
-/// thread-safe; there is no global state, so different objects may be used
-/// from different threads.
+/// ServiceState whose handle() never throws and refuses staff operations
+/// without the staff PIN. Like the service it wraps, not thread-safe; there
+/// is no global state, so different objects may be used from different threads.
 template <class Logic>
 class NoThrowState final : public ServiceState {
  public:
-  explicit NoThrowState(Logic logic) : logic_{std::move(logic)} {}
+  NoThrowState(Logic logic, std::string staff_pin)
+      : logic_{std::move(logic)}, staff_pin_{std::move(staff_pin)} {}
 
   Service service() const override { return logic_.service(); }
 
   Reply handle(const Request& request) override {
+    if (isStaffCommand(request.command) && !hasStaffPin(request, staff_pin_)) {
+      return makeReply(request, Status::kForbidden, forbiddenText(request), service());
+    }
     try {
       return logic_.handle(request);
     } catch (const std::exception& error) {  // SQLite, getrandom, out of memory
@@ -38,15 +44,41 @@ class NoThrowState final : public ServiceState {
   }
 
  private:
+  // The STATUS reply joins the three services' messages, so each names itself.
+  std::string forbiddenText(const Request& request) const {
+    const std::string what{serviceName(service())};
+    if (staff_pin_.empty()) return what + ": staff operations are disabled (no --staff-pin)";
+    return what + ": " + std::string{commandName(request.command)} + " needs the staff PIN";
+  }
+
   Logic logic_;
+  const std::string staff_pin_;  // empty: no staff operations at all
 };
 
 template <class Logic>
-std::unique_ptr<ServiceState> wrap(Logic logic) {
-  return std::make_unique<NoThrowState<Logic>>(std::move(logic));
+std::unique_ptr<ServiceState> wrap(Logic logic, const ServiceOptions& options) {
+  return std::make_unique<NoThrowState<Logic>>(std::move(logic), options.staff_pin);
 }
 
 }  // namespace
+
+bool isStaffCommand(Command command) {
+  return command == Command::kVendingRestock || command == Command::kStatus;
+}
+
+bool hasStaffPin(const Request& request, std::string_view staff_pin) {
+  if (staff_pin.empty()) return false;  // no PIN configured: nobody is staff
+  const std::string_view given = request.fields.find("pin").value_or(std::string_view{});
+  // Constant time in the content: every byte of the configured PIN is
+  // compared, and differences are OR-ed together instead of returning early.
+  unsigned difference = given.size() == staff_pin.size() ? 0U : 1U;
+  for (std::size_t i = 0; i < staff_pin.size(); ++i) {
+    const unsigned char mine = static_cast<unsigned char>(staff_pin[i]);
+    const unsigned char theirs = i < given.size() ? static_cast<unsigned char>(given[i]) : 0U;
+    difference |= static_cast<unsigned>(mine ^ theirs);
+  }
+  return difference == 0;
+}
 
 std::unique_ptr<ServiceState> openServiceState(Service service, const ServiceOptions& options) {
   std::filesystem::create_directories(options.data_dir);
@@ -54,11 +86,11 @@ std::unique_ptr<ServiceState> openServiceState(Service service, const ServiceOpt
       options.data_dir / (std::string{serviceName(service)} + ".db");  // parcel.db, ...
   switch (service) {
     case Service::kParcel:
-      return wrap(LockerService{service, db_path, options.parcel_lockers});
+      return wrap(LockerService{service, db_path, options.parcel_lockers, options.lockout}, options);
     case Service::kFood:
-      return wrap(LockerService{service, db_path, options.food_slots});
+      return wrap(LockerService{service, db_path, options.food_slots, options.lockout}, options);
     case Service::kVending:
-      return wrap(VendingService{db_path});
+      return wrap(VendingService{db_path}, options);
     case Service::kServer:
       break;
   }

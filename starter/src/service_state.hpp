@@ -7,11 +7,19 @@
 /// This is provided code: the labs are about getting requests to it and
 /// replies back, not about lockers. ServiceState is NOT thread-safe: callers
 /// serialize calls to handle() (a mutex in the lab code does that).
+///
+/// Access: VENDING_RESTOCK and STATUS are staff operations. Each service
+/// answers them only when the request's field `pin` equals the staff PIN the
+/// server was started with (--staff-pin); otherwise FORBIDDEN. With no staff
+/// PIN configured they are FORBIDDEN for everyone.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 
+#include "lockouts.hpp"
 #include "protocol.hpp"
 
 namespace mc {
@@ -21,7 +29,20 @@ struct ServiceOptions {
   std::filesystem::path data_dir = "var";  ///< one SQLite file per service in here
   int parcel_lockers = 20;                 ///< parcel compartments P-01 ... P-NN
   int food_slots = 10;                     ///< food compartments F-01 ... F-NN
+  /// The PIN that staff operations (restock, status) must carry in field
+  /// `pin`; empty = no staff PIN configured, staff operations always FORBIDDEN.
+  std::string staff_pin;
+  LockoutPolicy lockout;  ///< wrong pickup codes before a user is locked out, and for how long
 };
+
+/// @brief True for the commands only staff may run: VENDING_RESTOCK, STATUS.
+bool isStaffCommand(Command command);
+
+/// @brief True when @p request carries field `pin` equal to @p staff_pin,
+/// which must not be empty. The comparison takes the same time whatever the
+/// position of the first wrong character, so timing does not leak the PIN.
+/// Thread safety: pure.
+bool hasStaffPin(const Request& request, std::string_view staff_pin);
 
 /// One service's state and the operations on it.
 class ServiceState {

@@ -1,7 +1,8 @@
 /// @file shared_semaphore.hpp
 /// @brief Semaphore: a POSIX counting semaphore (sem_t), usable between the
 /// threads of one process or between processes; SharedMemory: an anonymous
-/// mapping that parent and children share after fork.
+/// mapping that parent and children share after fork (or a memfd mapping that
+/// a child started with exec can map too: shared_mapping.hpp).
 /// Runs in: the server and the service children.
 ///
 /// A semaphore is a counter that never goes below zero. post() adds one and
@@ -19,6 +20,9 @@
 #include <cstddef>
 #include <new>
 #include <utility>
+
+#include "fd.hpp"
+#include "shared_mapping.hpp"
 
 namespace mc {
 
@@ -60,6 +64,10 @@ void unmapShared(void* address, std::size_t size) noexcept;
 /// both sides afterwards (ordinary memory is copied on write instead). Nothing
 /// appears in /dev/shm, so nothing can be left behind there.
 /// Holds one T, constructed in place. Move-only; the owner unmaps it.
+///
+/// A child started with exec() (a restarted service, service_exec.hpp) cannot
+/// see an anonymous mapping. For it the maker uses inMemfd(): the T lives in
+/// a memfd whose descriptor, file(), the new program maps with attach().
 template <typename T>
 class SharedMemory {
  public:
@@ -67,25 +75,67 @@ class SharedMemory {
   /// @throws std::system_error naming mmap.
   template <typename... Args>
   explicit SharedMemory(Args&&... args) : object_{new (mapShared(sizeof(T))) T(std::forward<Args>(args)...)} {}
+
+  /// @brief Like the constructor, but T lives in a new memfd (its name
+  /// @p name shows in /proc/PID/fd), so a process started by exec can map it.
+  /// @throws std::system_error naming the failing call.
+  template <typename... Args>
+  static SharedMemory inMemfd(const char* name, Args&&... args) {
+    MemfdMapping mapping = createMemfd(name, sizeof(T));
+    T* object = nullptr;
+    try {
+      object = new (mapping.address) T(std::forward<Args>(args)...);
+    } catch (...) {
+      unmapMemfd(mapping.address, sizeof(T));
+      throw;
+    }
+    return SharedMemory(Adopt{}, object, std::move(mapping.file), true);
+  }
+
+  /// @brief Maps the T that another process constructed with inMemfd() and
+  /// handed on as @p file. This side never destroys T: its maker does.
+  /// @throws std::system_error naming fstat or mmap.
+  static SharedMemory attach(Fd file) {
+    T* object = static_cast<T*>(mapMemfd(file, sizeof(T)));
+    return SharedMemory(Adopt{}, object, std::move(file), false);
+  }
+
   /// @brief Takes over @p other's mapping; @p other is left empty.
-  SharedMemory(SharedMemory&& other) noexcept : object_{std::exchange(other.object_, nullptr)} {}
+  SharedMemory(SharedMemory&& other) noexcept
+      : object_{std::exchange(other.object_, nullptr)},
+        file_{std::move(other.file_)},
+        owns_object_{other.owns_object_} {}
   SharedMemory(const SharedMemory&) = delete;
   SharedMemory& operator=(const SharedMemory&) = delete;
   SharedMemory& operator=(SharedMemory&&) = delete;
-  /// @brief Destroys T and unmaps (in this process only).
+  /// @brief Destroys T (if this side made it) and unmaps (in this process
+  /// only); closes the memfd, if any.
   ~SharedMemory() {
     if (object_ == nullptr) return;
-    object_->~T();
-    unmapShared(object_, sizeof(T));
+    if (owns_object_) object_->~T();
+    if (file_) {
+      unmapMemfd(object_, sizeof(T));
+    } else {
+      unmapShared(object_, sizeof(T));
+    }
   }
 
   /// @brief The shared object.
   T& operator*() const { return *object_; }
   /// @brief The shared object's members.
   T* operator->() const { return object_; }
+  /// @brief The memfd behind the mapping (inMemfd, attach); empty for an
+  /// anonymous mapping. Close-on-exec: whoever hands it on says so.
+  const Fd& file() const { return file_; }
 
  private:
+  struct Adopt {};  // marks the private constructor apart from the variadic one
+  SharedMemory(Adopt, T* object, Fd file, bool owns_object)
+      : object_{object}, file_{std::move(file)}, owns_object_{owns_object} {}
+
   T* object_;
+  Fd file_;                  // the memfd, or none for an anonymous mapping
+  bool owns_object_ = true;  // false after attach(): the maker destroys T
 };
 
 }  // namespace mc

@@ -5,7 +5,8 @@
 ///
 /// Each worker waits on the child's doorbell itself; whichever worker the
 /// kernel wakes reads one record from the request pipe, runs it and answers
-/// in the record's reply slot, then waits again. The per-request cost of
+/// in the record's reply slot (takeRecord and answerRecord, the same halves a
+/// stage 4 request thread uses: semaphore_child.hpp), then waits again. The per-request cost of
 /// starting and ending a thread (clone, a stack, exit) is gone; see
 /// labs/06-thread-pool/README.md and docs/performance.md.
 #pragma once

@@ -1,10 +1,14 @@
 /// @file test_bad_input.cpp
-/// @brief Clients that break the protocol: wrong magic, version or length,
-/// unknown commands, garbage payloads, half frames, vanishing peers, and
-/// floods of empty connections. After each, the server must still serve a
+/// @brief Clients that break the protocol: garbage bytes, wrong magic,
+/// version or length, unknown commands, garbage payloads, non-digit codes,
+/// half frames, a frame sent byte by byte, vanishing peers, and floods of
+/// empty connections. After each, the server must still serve a
 /// fresh client (and, where the contract says so, the same one).
 /// Runs in: the e2e test process, with raw sockets (test_client.hpp).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <string>
 #include <thread>
@@ -27,9 +31,10 @@ class BadInput : public ::testing::TestWithParam<int> {
   }
 };
 
-// A well-formed request frame for @p command with @p id.
+// A well-formed request frame for @p command with @p id. STATUS carries the
+// staff PIN the harness starts every server with (kTestStaffPin).
 Bytes validFrame(Command command, std::uint32_t id) {
-  Request request = makeRequest(command);
+  Request request = command == Command::kStatus ? status() : makeRequest(command);
   request.request_id = id;
   return encodeRequest(request);
 }
@@ -72,6 +77,17 @@ TEST_P(BadInput, OverlongPayloadIsRefusedAndClosed) {
   RawHeader header;
   header.payload_length = kMaxRequestPayload + 44;  // the payload itself is never sent
   expectRefusedAndClosed(server.port(), header);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, GarbageBytesAreRefusedAndClosed) {
+  ServerProcess server{options()};
+  Bytes garbage;
+  for (int i = 0; i < 40; ++i) garbage.push_back(static_cast<std::uint8_t>(0xF0 - i * 7));
+  Fd socket = connectRaw(server.port());
+  ASSERT_TRUE(sendBytes(socket, garbage));
+  expectBadRequestReply(socket);  // the first 16 bytes read as a header with a bad magic
+  EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a garbage stream open";
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -121,6 +137,35 @@ TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
     EXPECT_EQ(next.reply.status, Status::kOk);
   }
   EXPECT_TRUE(isServed(server.port()));
+}
+
+TEST_P(BadInput, NonDigitCodesAreBadRequests) {
+  ServerProcess server{options()};
+  ClientSession session = server.connect();
+  for (const char* code : {"12a456", "", "12345", "1234567", " 12345", "-12345"}) {
+    SCOPED_TRACE(std::string("code '") + code + "'");
+    callExpecting(session, pickupParcel(code), Status::kBadRequest);
+  }
+  callExpecting(session, listProducts(), Status::kOk);  // the connection stays in step
+}
+
+// Every byte in its own TCP segment: a server that expects a whole header
+// from one read() reads garbage instead.
+TEST_P(BadInput, AFrameSentByteByByteIsServed) {
+  ServerProcess server{options()};
+  Fd socket = connectRaw(server.port());
+  const int on = 1;
+  ASSERT_EQ(::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+  Request request = depositParcel();
+  request.request_id = 5;
+  for (std::uint8_t byte : encodeRequest(request)) {
+    ASSERT_TRUE(sendBytes(socket, Bytes{byte}));
+    std::this_thread::sleep_for(2ms);
+  }
+  IncomingReply got = readReply(socket);
+  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
+  EXPECT_EQ(got.reply.request_id, 5u);
+  EXPECT_EQ(got.reply.status, Status::kOk);
 }
 
 TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {

@@ -97,7 +97,7 @@ TEST(ClientCli, BuyAndStatusExitZero) {
   ProgramResult bought = runCabinet(server.port(), {"buy", "C1"});
   EXPECT_EQ(bought.exit_code, 0) << describe(bought);
   EXPECT_TRUE(jsonOk(bought.out)) << bought.out;
-  ProgramResult status = runCabinet(server.port(), {"status"});
+  ProgramResult status = runCabinet(server.port(), {"status", "--pin", kTestStaffPin});
   EXPECT_EQ(status.exit_code, 0) << describe(status);
 }
 

@@ -1,7 +1,9 @@
 /// @file test_recovery.cpp
-/// @brief Stages 3 and 4: a service child killed with SIGKILL is reaped, its
-/// service answers UNAVAILABLE at once (never a hang), the others carry on;
-/// a shutdown reaps every child.
+/// @brief Stages 3 and 4: a service child killed with SIGKILL is reaped and
+/// its clients never hang. Stage 3: the service answers UNAVAILABLE from then
+/// on, the others carry on. Stage 4: the service is restarted (fork + exec)
+/// and serves again from a new pid with its state intact; a child that keeps
+/// dying is left down. Either stage: a shutdown reaps every child.
 /// Runs in: the e2e test process; starts one cabinetd per test.
 #include <sys/types.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "semaphore_dispatcher.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
 
@@ -31,21 +34,69 @@ class ChildDeath : public ::testing::TestWithParam<int> {
   }
 };
 
+// Stage 3 only: no restart, the service stays down.
+class DeadChildStaysDown : public ChildDeath {};
+// Stage 4: the dispatcher restarts a dead child.
+class DeadChildIsRestarted : public ChildDeath {};
 
-TEST_P(ChildDeath, KilledVendingChildAnswersUnavailable) {
+// Kills @p pid with SIGKILL and waits (3 s at most) until it is dead: a
+// zombie, or already reaped by the server.
+::testing::AssertionResult killAndWaitDead(pid_t pid) {
+  if (::kill(pid, SIGKILL) != 0) return ::testing::AssertionFailure() << "kill " << pid << " failed";
+  const Clock::time_point deadline = Clock::now() + 3s;
+  while (processState(pid).value_or('Z') != 'Z' && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  if (processState(pid).value_or('Z') != 'Z') return ::testing::AssertionFailure() << "SIGKILL did not kill " << pid;
+  return ::testing::AssertionSuccess();
+}
+
+// Asks @p request on fresh connections until a reply is OK and served by a
+// pid other than @p old_pid, for at most @p patience. Every call must get an
+// answer (OK or UNAVAILABLE) within 3 s: a restart never makes a client hang
+// (a failure is recorded otherwise). @return the first such reply, nullopt if
+// none came in time.
+std::optional<Reply> tryServedByNewChild(const ServerProcess& server, const Request& request, pid_t old_pid,
+                                         std::chrono::milliseconds patience) {
+  const Clock::time_point deadline = Clock::now() + patience;
+  while (Clock::now() < deadline) {
+    ClientSession session = server.connect(5s);
+    const Clock::time_point asked = Clock::now();
+    ClientSession::Result result = session.call(request);
+    EXPECT_LT(Clock::now() - asked, 3s) << "a request during the restart took too long";
+    if (!result.ok) {
+      ADD_FAILURE() << "no reply while the child was being restarted: " << describe(result);
+      return std::nullopt;
+    }
+    const Status status = result.reply.status;
+    EXPECT_TRUE(status == Status::kOk || status == Status::kUnavailable) << describe(result);
+    if (status == Status::kOk && static_cast<pid_t>(result.reply.served_by.pid) != old_pid) return result.reply;
+    std::this_thread::sleep_for(20ms);
+  }
+  return std::nullopt;
+}
+
+// Like tryServedByNewChild, with 5 s of patience, recording a failure if the
+// service did not come back.
+std::optional<Reply> waitServedByNewChild(const ServerProcess& server, const Request& request, pid_t old_pid) {
+  std::optional<Reply> reply = tryServedByNewChild(server, request, old_pid, 5s);
+  if (!reply) ADD_FAILURE() << "the service was not served by a new child within 5 s";
+  return reply;
+}
+
+// The stages of a suite, among those this executable checks.
+std::vector<int> stagesAmong(std::vector<int> wanted) {
+  std::vector<int> stages;
+  for (int stage : labStages())
+    if (std::find(wanted.begin(), wanted.end(), stage) != wanted.end()) stages.push_back(stage);
+  return stages;
+}
+
+TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
   ServerProcess server{options()};
   ClientSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_NE(vending_pid, server.pid());
-  ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
-
-  // Dead means a zombie or already reaped; SIGKILL takes effect quickly.
-  Clock::time_point deadline = Clock::now() + 3s;
-  while (processState(vending_pid).value_or('Z') != 'Z' && Clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_EQ(processState(vending_pid).value_or('Z'), 'Z') << "SIGKILL did not kill the child";
+  ASSERT_TRUE(killAndWaitDead(vending_pid));
 
   Clock::time_point asked = Clock::now();
   ClientSession::Result after = session.call(buy("A1"));
@@ -62,6 +113,108 @@ TEST_P(ChildDeath, KilledVendingChildAnswersUnavailable) {
   EXPECT_TRUE(summary.ok) << "status got no reply: " << describe(summary);
   EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
 
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
+TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
+  ServerProcess server{options()};
+  ClientSession session = server.connect(5s);
+  Reply bought = callExpecting(session, buy("A1"), Status::kOk);
+  const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
+  ASSERT_NE(vending_pid, server.pid());
+  const std::optional<long> stock_before = intFieldOf(bought, "stock");
+  ASSERT_TRUE(stock_before.has_value()) << "a buy reply should carry the stock left";
+  ASSERT_TRUE(killAndWaitDead(vending_pid));
+
+  // Right after the kill: an answer at once, OK (already restarted) or UNAVAILABLE.
+  const Clock::time_point asked = Clock::now();
+  ClientSession::Result after = session.call(listProducts());
+  EXPECT_LT(Clock::now() - asked, 3s) << "a request right after the kill took too long";
+  ASSERT_TRUE(after.ok) << "a request after the vending child died got no reply: " << describe(after);
+  EXPECT_TRUE(after.reply.status == Status::kOk || after.reply.status == Status::kUnavailable) << describe(after);
+
+  // The other services carry on meanwhile.
+  callExpecting(session, depositParcel(), Status::kOk);
+
+  std::optional<Reply> served = waitServedByNewChild(server, buy("A1"), vending_pid);
+  ASSERT_TRUE(served.has_value());
+  const auto new_pid = static_cast<pid_t>(served->served_by.pid);
+  EXPECT_NE(new_pid, server.pid()) << "the vending service should run in a child again";
+  EXPECT_EQ(served->served_by.service, Service::kVending);
+  // The list above bought nothing, and UNAVAILABLE buys never reached a child:
+  // the new child continues from the stock the dead one committed.
+  EXPECT_EQ(intFieldOf(*served, "stock"), *stock_before - 1) << "the restarted child lost or invented a sale";
+  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
+  const std::vector<pid_t> children = childrenOf(server.pid());
+  EXPECT_EQ(children.size(), 3u) << "three service children, the new one included";
+  EXPECT_NE(std::find(children.begin(), children.end(), new_pid), children.end()) << "the new child is the server's";
+
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind (the restarted child?)";
+  EXPECT_FALSE(processState(new_pid).has_value()) << "the restarted child outlived the server";
+}
+
+TEST_P(DeadChildIsRestarted, DepositSurvivesTheParcelChildsDeath) {
+  ServerProcess server{options()};
+  ClientSession session = server.connect(5s);
+  Reply stored = callExpecting(session, depositParcel(), Status::kOk);
+  const std::string code = fieldOf(stored, "code");
+  ASSERT_TRUE(looksLikeCode(code)) << code;
+  const auto parcel_pid = static_cast<pid_t>(stored.served_by.pid);
+  ASSERT_TRUE(killAndWaitDead(parcel_pid));
+
+  // A wrong code never opens anything, so it is a safe probe for "served again?".
+  std::optional<Reply> probe = std::nullopt;
+  {
+    const Clock::time_point deadline = Clock::now() + 5s;
+    while (!probe && Clock::now() < deadline) {
+      ClientSession fresh = server.connect(5s);
+      ClientSession::Result result = fresh.call(pickupParcel(code));
+      ASSERT_TRUE(result.ok) << "no reply while the parcel child was being restarted: " << describe(result);
+      if (result.reply.status == Status::kOk) probe = result.reply;
+      else if (result.reply.status != Status::kUnavailable) FAIL() << describe(result);
+      else std::this_thread::sleep_for(20ms);
+    }
+  }
+  ASSERT_TRUE(probe.has_value()) << "the parcel service never came back";
+  EXPECT_NE(static_cast<pid_t>(probe->served_by.pid), parcel_pid);
+  EXPECT_EQ(fieldOf(*probe, "locker"), fieldOf(stored, "locker")) << "the parcel came out of another locker";
+  ClientSession again = server.connect(5s);
+  callExpecting(again, pickupParcel(code), Status::kWrongCode);  // exactly once
+
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
+// The restart budget: a child that keeps dying is left down (UNAVAILABLE),
+// rather than forked again and again; the server and the others carry on.
+TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
+  ServerProcess server{options()};
+  pid_t vending_pid = -1;
+  int kills = 0;
+  // The first child, then one per restart, each killed as soon as it serves.
+  while (kills <= SemaphoreDispatcher::kMaxRestarts + 1) {
+    std::optional<Reply> served = tryServedByNewChild(server, listProducts(), vending_pid, 2s);
+    if (!served) break;  // not restarted: the budget is spent
+    vending_pid = static_cast<pid_t>(served->served_by.pid);
+    ASSERT_TRUE(killAndWaitDead(vending_pid));
+    ++kills;
+  }
+  EXPECT_EQ(kills, SemaphoreDispatcher::kMaxRestarts + 1)
+      << "expected the first child and " << SemaphoreDispatcher::kMaxRestarts << " restarts, then none";
+
+  // Down, but answering at once; the other services and a shutdown are unaffected.
+  ClientSession session = server.connect(5s);
+  const Clock::time_point asked = Clock::now();
+  callExpecting(session, buy("A1"), Status::kUnavailable);
+  EXPECT_LT(Clock::now() - asked, 3s);
+  callExpecting(session, depositParcel(), Status::kOk);
+  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the last dead child was never reaped (zombie)";
+  EXPECT_EQ(childrenOf(server.pid()).size(), 2u) << "only parcel and food should still run";
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
@@ -85,6 +238,10 @@ TEST_P(ChildDeath, ShutdownReapsEveryChild) {
 
 INSTANTIATE_TEST_SUITE_P(Stages, ChildDeath, ::testing::ValuesIn(labStagesFrom(3)), stageName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ChildDeath);
+INSTANTIATE_TEST_SUITE_P(Stages, DeadChildStaysDown, ::testing::ValuesIn(stagesAmong({3})), stageName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DeadChildStaysDown);
+INSTANTIATE_TEST_SUITE_P(Stages, DeadChildIsRestarted, ::testing::ValuesIn(stagesAmong({4})), stageName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DeadChildIsRestarted);
 
 }  // namespace
 }  // namespace mc::test

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +93,8 @@ void becomeSubreaperOnce() {
 // DANGER: runs in the child between fork() and exec(). The test process may
 // have other threads (holding malloc's lock, say), so only async-signal-safe
 // calls are allowed here: no allocation, no iostreams, no exceptions.
-[[noreturn]] void execInChild(char* const argv[], int stdout_fd, int stderr_fd) {
+[[noreturn]] void execInChild(char* const argv[], int stdout_fd, int stderr_fd,
+                              int max_open_files) {
   // A clean signal state: an ignored SIGPIPE would be inherited across exec
   // and hide exactly the bug the bad-input tests look for.
   for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) ::signal(sig, SIG_DFL);
@@ -106,13 +108,18 @@ void becomeSubreaperOnce() {
   // Descriptors of the test (client sockets of other tests' threads, say)
   // must not leak into the server: they would keep connections open.
   ::syscall(SYS_close_range, 3U, ~0U, 0U);
+  if (max_open_files > 0) {  // setrlimit is a plain system call: safe here
+    const rlimit limit{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+  }
   ::execv(argv[0], argv);
   ::_exit(127);  // exec failed
 }
 
-// Forks and execs argv with the given stdout and stderr. The pid is
-// remembered as ours until forgetSpawned.
-pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
+// Forks and execs argv with the given stdout and stderr, and (if > 0) at most
+// @p max_open_files descriptors. The pid is remembered as ours until forgetSpawned.
+pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stderr_fd,
+                   int max_open_files = 0) {
   std::vector<std::string> copy = args;  // execv wants char*, not const char*
   std::vector<char*> argv;
   for (std::string& arg : copy) argv.push_back(arg.data());
@@ -121,7 +128,7 @@ pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stde
   std::scoped_lock lock{spawned_mutex};  // so leftovers() never sees it unregistered
   pid_t pid = ::fork();
   if (pid < 0) throwErrno("fork");
-  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd);  // never returns
+  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files);  // never returns
   spawned.insert(pid);
   return pid;
 }
@@ -279,12 +286,16 @@ void ServerProcess::spawnServer() {
   addNumber("--food-slots", options_.food_slots);
   addNumber("--idle-timeout", options_.idle_timeout_s);
   if (options_.quiet) args.push_back("--quiet");
+  if (!options_.staff_pin.empty()) {
+    args.push_back("--staff-pin");
+    args.push_back(options_.staff_pin);
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   Pipe out = makePipe();
   Fd log_file{::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (!log_file) throwErrno("open(cabinetd.log)");
-  pid_ = spawnProgram(args, out.write_end.get(), log_file.get());
+  pid_ = spawnProgram(args, out.write_end.get(), log_file.get(), options_.max_open_files);
   stdout_pipe_ = std::move(out.read_end);
   // Our copy of the write end closes here, so a dead server reads as EOF.
 }

@@ -37,6 +37,10 @@ namespace mc::test {
 
 using namespace std::chrono_literals;
 
+/// The staff PIN every test server gets (--staff-pin) unless a test says
+/// otherwise; test_client.hpp's status() and restock() send it.
+inline constexpr const char* kTestStaffPin = "4242";
+
 /// @brief Path of the cabinetd under test (the MC_CABINETD compile definition).
 const char* cabinetdPath();
 /// @brief Path of the cabinet client under test (MC_CABINET).
@@ -68,6 +72,10 @@ struct ServerOptions {
   int idle_timeout_s = 0;    ///< --idle-timeout S
   bool quiet = true;         ///< --quiet: keeps logs of load tests short
   std::filesystem::path data_dir;  ///< empty: a fresh directory of our own
+  std::string staff_pin = kTestStaffPin;  ///< --staff-pin PIN; empty: none (staff commands FORBIDDEN)
+  /// RLIMIT_NOFILE (soft and hard) of the server, set between fork and exec,
+  /// so a test can run it out of descriptors; 0 = inherit the test's limit.
+  int max_open_files = 0;
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
 };
 

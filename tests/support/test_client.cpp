@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "robust_io.hpp"
+#include "server_process.hpp"
 
 namespace mc::test {
 
@@ -45,9 +46,11 @@ Request buy(const std::string& product, std::uint32_t user) {
   return makeRequest(Command::kVendingBuy, {{"product", product}}, user);
 }
 Request restock(const std::string& product, int qty) {
-  return makeRequest(Command::kVendingRestock, {{"product", product}, {"qty", std::to_string(qty)}});
+  return makeRequest(Command::kVendingRestock, {{"product", product},
+                                                {"qty", std::to_string(qty)},
+                                                {"pin", kTestStaffPin}});
 }
-Request status() { return makeRequest(Command::kStatus); }
+Request status() { return makeRequest(Command::kStatus, {{"pin", kTestStaffPin}}); }
 
 // ---------------------------------------------------------------------------
 // Replies

@@ -38,8 +38,8 @@ Request depositFood(std::uint32_t user = 1);
 Request pickupFood(const std::string& code, std::uint32_t user = 1);
 Request listProducts();
 Request buy(const std::string& product, std::uint32_t user = 1);
-Request restock(const std::string& product, int qty);
-Request status();
+Request restock(const std::string& product, int qty);  ///< carries kTestStaffPin
+Request status();  ///< carries kTestStaffPin (server_process.hpp)
 /// @}
 
 /// @brief Calls @p request and records a gtest failure unless a reply came

@@ -54,6 +54,38 @@ TEST(ServerArgs, NoArgumentsGivesTheDefaults) {
   EXPECT_EQ(config.backlog, 1024);
   EXPECT_EQ(config.pool, 0);
   EXPECT_FALSE(config.quiet);
+  EXPECT_EQ(config.max_connections, 512);
+  EXPECT_EQ(config.services.staff_pin, "") << "no staff PIN unless one is given";
+  EXPECT_EQ(config.services.lockout.attempts, 5);
+  EXPECT_EQ(config.services.lockout.seconds, 60);
+}
+
+TEST(ServerArgs, AccessAndLimitFlags) {
+  const ServerConfig config =
+      parseOk({"--max-connections", "3", "--staff-pin", "Pin#42", "--lockout-attempts=2",
+               "--lockout-seconds", "9"});
+  EXPECT_EQ(config.max_connections, 3);
+  EXPECT_EQ(config.services.staff_pin, "Pin#42");
+  EXPECT_EQ(config.services.lockout.attempts, 2);
+  EXPECT_EQ(config.services.lockout.seconds, 9);
+  EXPECT_EQ(parseOk({"--staff-pin=a=b"}).services.staff_pin, "a=b");
+}
+
+TEST(ServerArgs, BadAccessAndLimitValuesAreUsageErrors) {
+  for (std::vector<std::string> words :
+       std::vector<std::vector<std::string>>{{"--max-connections", "0"},
+                                             {"--max-connections", "65536"},
+                                             {"--staff-pin", "two words"},
+                                             {"--staff-pin", "line\nbreak"},
+                                             {"--staff-pin", std::string(65, '7')},
+                                             {"--staff-pin="},
+                                             {"--lockout-attempts", "0"},
+                                             {"--lockout-seconds", "86401"},
+                                             {"--lockout-seconds", "1e3"}}) {
+    const ArgsExit exit = parseExit(words);
+    EXPECT_EQ(exit.exit_code, 2) << words[0];
+  }
+  EXPECT_NE(parseExit({"--help"}).message.find("--staff-pin"), std::string::npos);
 }
 
 TEST(ServerArgs, EveryFlagWithASeparateValue) {

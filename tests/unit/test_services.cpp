@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "database.hpp"
+#include "lockouts.hpp"
 #include "service_state.hpp"
 
 namespace mc {
@@ -38,6 +39,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// The staff PIN of the fixture's services; staff requests carry it.
+constexpr const char* kPin = "s3cret";
+
 Request makeRequest(Command command, std::vector<Fields::Entry> fields = {}) {
   static std::atomic<std::uint32_t> next_id{1};  // tests may call from two threads
   Request request;
@@ -45,6 +49,7 @@ Request makeRequest(Command command, std::vector<Fields::Entry> fields = {}) {
   request.request_id = next_id++;
   request.user_id = 42;
   for (auto& [key, value] : fields) request.fields.add(key, value);
+  if (isStaffCommand(command) && !request.fields.find("pin")) request.fields.add("pin", kPin);
   return request;
 }
 
@@ -81,8 +86,14 @@ class ServicesTest : public ::testing::Test {
         makeRequest(Command::kVendingRestock, {{"product", product}, {"qty", qty}}));
   }
 
+  Reply pickupAs(ServiceState& state, std::uint32_t user, const std::string& code) {
+    Request request = makeRequest(Command::kParcelPickup, {{"code", code}});
+    request.user_id = user;
+    return state.handle(request);
+  }
+
   TempDir dir_;
-  ServiceOptions options_{dir_.path() / "data", 20, 10};
+  ServiceOptions options_{dir_.path() / "data", 20, 10, kPin, LockoutPolicy{}};
 };
 
 // ---- parcel and food --------------------------------------------------------
@@ -420,6 +431,147 @@ TEST_F(ServicesTest, DifferentServicesRunInDifferentThreads) {
   }  // both joined here; each does a bounded amount of work
   EXPECT_EQ(parcel_ok, 20);
   EXPECT_EQ(vending_ok, 20);
+}
+
+// ---- access: staff PIN ------------------------------------------------------
+
+TEST_F(ServicesTest, StaffCommandsAreRestockAndStatusOnly) {
+  for (std::uint8_t code = 1; code <= 8; ++code) {
+    const auto command = static_cast<Command>(code);
+    const bool staff = command == Command::kVendingRestock || command == Command::kStatus;
+    EXPECT_EQ(isStaffCommand(command), staff) << commandName(command);
+  }
+}
+
+TEST_F(ServicesTest, StaffCommandsWithoutOrWithAWrongPinAreForbidden) {
+  auto vending = open(Service::kVending);
+  auto parcel = open(Service::kParcel);
+  for (const char* pin : {"", "s3cre", "s3cret!", "S3CRET", "x3cret"}) {
+    SCOPED_TRACE(std::string("pin '") + pin + "'");
+    Reply restocked =
+        vending->handle(makeRequest(Command::kVendingRestock, {{"product", "A1"}, {"qty", "5"}, {"pin", pin}}));
+    EXPECT_EQ(restocked.status, Status::kForbidden);
+    EXPECT_EQ(restocked.served_by.service, Service::kVending);
+    EXPECT_EQ(parcel->handle(makeRequest(Command::kStatus, {{"pin", pin}})).status, Status::kForbidden);
+  }
+  Request no_pin;
+  no_pin.command = Command::kStatus;
+  EXPECT_EQ(parcel->handle(no_pin).status, Status::kForbidden);
+  // Nothing was restocked by the refused requests.
+  EXPECT_EQ(field(buy(*vending, "A1"), "stock"), "9");
+}
+
+TEST_F(ServicesTest, StaffCommandsWithTheRightPinAreServed) {
+  auto vending = open(Service::kVending);
+  EXPECT_EQ(restock(*vending, "A1", "5").status, Status::kOk);  // makeRequest adds kPin
+  EXPECT_EQ(vending->handle(makeRequest(Command::kStatus)).status, Status::kOk);
+  // Other commands need no PIN, and an extra pin field does no harm.
+  EXPECT_EQ(buy(*vending, "A1").status, Status::kOk);
+  EXPECT_EQ(vending->handle(makeRequest(Command::kVendingBuy, {{"product", "A1"}, {"pin", "x"}})).status,
+            Status::kOk);
+}
+
+TEST_F(ServicesTest, WithoutAConfiguredPinStaffCommandsAreForbiddenForEveryone) {
+  options_.staff_pin = "";
+  auto vending = open(Service::kVending);
+  for (const char* pin : {"", "s3cret"}) {
+    Reply reply = vending->handle(makeRequest(Command::kStatus, {{"pin", pin}}));
+    EXPECT_EQ(reply.status, Status::kForbidden) << "pin '" << pin << "'";
+    EXPECT_NE(field(reply, "message").find("--staff-pin"), std::string::npos) << field(reply, "message");
+  }
+}
+
+TEST_F(ServicesTest, HasStaffPinComparesWholeValues) {
+  auto withPin = [](const char* pin) { return makeRequest(Command::kStatus, {{"pin", pin}}); };
+  EXPECT_TRUE(hasStaffPin(withPin("1234"), "1234"));
+  EXPECT_FALSE(hasStaffPin(withPin("123"), "1234"));    // a prefix
+  EXPECT_FALSE(hasStaffPin(withPin("12345"), "1234"));  // longer
+  EXPECT_FALSE(hasStaffPin(withPin("1235"), "1234"));   // last character
+  EXPECT_FALSE(hasStaffPin(withPin(""), ""));           // no PIN configured
+  EXPECT_FALSE(hasStaffPin(withPin("1234"), ""));
+}
+
+// ---- access: lockouts after wrong codes ---------------------------------------
+
+TEST(Lockouts, LocksAfterTheNthFailureWithinTheWindow) {
+  using namespace std::chrono_literals;
+  Lockouts lockouts{{.attempts = 3, .seconds = 10}};
+  const auto t0 = Lockouts::Clock::time_point{} + 1000s;
+  EXPECT_FALSE(lockouts.recordFailure(7, t0));
+  EXPECT_FALSE(lockouts.recordFailure(7, t0 + 1s));
+  EXPECT_FALSE(lockouts.isLockedOut(7, t0 + 2s));
+  EXPECT_TRUE(lockouts.recordFailure(7, t0 + 2s));  // the third within 10 s
+  EXPECT_TRUE(lockouts.isLockedOut(7, t0 + 2s));
+  EXPECT_FALSE(lockouts.isLockedOut(8, t0 + 2s)) << "another user is not affected";
+  EXPECT_EQ(lockouts.secondsLeft(7, t0 + 2s), 10);
+  EXPECT_EQ(lockouts.secondsLeft(7, t0 + 11500ms), 1);  // rounded up
+  EXPECT_TRUE(lockouts.isLockedOut(7, t0 + 11s));
+  EXPECT_FALSE(lockouts.isLockedOut(7, t0 + 12s)) << "the lockout ends after 10 s";
+  EXPECT_EQ(lockouts.secondsLeft(7, t0 + 12s), 0);
+}
+
+TEST(Lockouts, FailuresOutsideTheWindowDoNotAddUp) {
+  using namespace std::chrono_literals;
+  Lockouts lockouts{{.attempts = 2, .seconds = 5}};
+  const auto t0 = Lockouts::Clock::time_point{} + 1000s;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_FALSE(lockouts.recordFailure(1, t0 + i * 6s)) << "failure " << i;  // 6 s apart
+  }
+  EXPECT_FALSE(lockouts.isLockedOut(1, t0 + 60s));
+}
+
+TEST(Lockouts, TableStaysBoundedWhenIdsAreInvented) {
+  using namespace std::chrono_literals;
+  Lockouts lockouts{{.attempts = 1, .seconds = 60}};
+  const auto t0 = Lockouts::Clock::time_point{} + 1000s;
+  for (std::uint32_t user = 0; user < Lockouts::kMaxTracked * 3; ++user) {
+    lockouts.recordFailure(user, t0 + std::chrono::milliseconds(user));
+  }
+  EXPECT_LE(lockouts.tracked(), Lockouts::kMaxTracked);
+  const std::uint32_t newest = Lockouts::kMaxTracked * 3 - 1;
+  EXPECT_TRUE(lockouts.isLockedOut(newest, t0 + 20s)) << "the newest lockout was evicted";
+}
+
+TEST(Lockouts, RejectsAPolicyBelowOne) {
+  EXPECT_THROW(Lockouts({.attempts = 0, .seconds = 1}), std::invalid_argument);
+  EXPECT_THROW(Lockouts({.attempts = 1, .seconds = 0}), std::invalid_argument);
+}
+
+TEST_F(ServicesTest, WrongCodesLockTheUserOutEvenForTheRightCode) {
+  options_.lockout = {.attempts = 3, .seconds = 60};
+  auto parcel = open(Service::kParcel);
+  const std::string code = field(deposit(*parcel), "code");
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  EXPECT_EQ(pickupAs(*parcel, 5, wrong).status, Status::kWrongCode);
+  EXPECT_EQ(pickupAs(*parcel, 5, wrong).status, Status::kWrongCode);
+  EXPECT_EQ(pickupAs(*parcel, 5, wrong).status, Status::kWrongCode);  // the third starts the lockout
+  Reply locked = pickupAs(*parcel, 5, code);
+  EXPECT_EQ(locked.status, Status::kLockedOut) << "the right code must not open during a lockout";
+  EXPECT_FALSE(locked.fields.find("locker")) << "a refusal gives nothing away";
+  // The parcel is still there, and another user with the code gets it.
+  EXPECT_EQ(pickupAs(*parcel, 6, code).status, Status::kOk);
+}
+
+TEST_F(ServicesTest, MalformedCodesDoNotCountAsGuesses) {
+  options_.lockout = {.attempts = 2, .seconds = 60};
+  auto parcel = open(Service::kParcel);
+  const std::string code = field(deposit(*parcel), "code");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(pickupAs(*parcel, 5, "12ab56").status, Status::kBadRequest);
+  EXPECT_EQ(pickupAs(*parcel, 5, code).status, Status::kOk);
+}
+
+TEST_F(ServicesTest, ParcelAndFoodCountWrongCodesSeparately) {
+  options_.lockout = {.attempts = 2, .seconds = 60};
+  auto parcel = open(Service::kParcel);
+  auto food = open(Service::kFood);
+  const std::string meal = field(deposit(*food), "code");
+  const std::string wrong = meal == "000000" ? "000001" : "000000";
+  pickupAs(*parcel, 5, wrong);
+  pickupAs(*parcel, 5, wrong);
+  EXPECT_EQ(pickupAs(*parcel, 5, wrong).status, Status::kLockedOut);
+  Request request = makeRequest(Command::kFoodPickup, {{"code", meal}});
+  request.user_id = 5;
+  EXPECT_EQ(food->handle(request).status, Status::kOk);
 }
 
 }  // namespace

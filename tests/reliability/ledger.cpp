@@ -1,0 +1,106 @@
+/// @file ledger.cpp
+/// @brief The ledger of acknowledged operations, and the promises it checks
+/// as they are recorded (a code handed out twice, a pickup acknowledged twice,
+/// an acknowledged deposit that a pickup no longer finds).
+/// Runs in: the reliability test process, any thread. Owns: its records.
+#include "ledger.hpp"
+
+namespace mc::test {
+
+std::string describeKey(const CodeKey& key) {
+  return std::string(serviceName(key.service)) + " code " + key.code;
+}
+
+void Ledger::depositAcked(const CodeKey& key, const std::string& locker) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.acknowledged;
+  auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld});
+  if (added) return;
+  // A code may come back once its compartment is empty again, never while
+  // an acknowledged deposit still holds it. (After a pickup of unknown
+  // outcome it may: that pickup did happen, then.)
+  if (entry->second.fate == Fate::kHeld)
+    violations_.push_back(describeKey(key) + " handed out again while " + entry->second.locker + " holds it");
+  entry->second = Deposit{locker, Fate::kHeld};
+}
+
+void Ledger::pickupAcked(const CodeKey& key, const std::string& locker) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.acknowledged;
+  auto entry = deposits_.find(key);
+  if (entry == deposits_.end()) {
+    violations_.push_back(describeKey(key) + " opened, but no deposit of it was acknowledged");
+    return;
+  }
+  if (entry->second.fate == Fate::kPickedUp) violations_.push_back(describeKey(key) + " picked up twice");
+  if (entry->second.locker != locker)
+    violations_.push_back(describeKey(key) + " opened " + locker + ", deposited in " + entry->second.locker);
+  entry->second.fate = Fate::kPickedUp;
+}
+
+void Ledger::pickupUnknown(const CodeKey& key) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.unknown;
+  auto entry = deposits_.find(key);
+  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld) entry->second.fate = Fate::kPickupUnknown;
+}
+
+void Ledger::pickupRefused(const CodeKey& key, Status status) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.refused;
+  auto entry = deposits_.find(key);
+  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld)
+    violations_.push_back(describeKey(key) + ": acknowledged deposit refused at pickup with " +
+                          std::string(statusName(status)) + " (lost?)");
+}
+
+void Ledger::buyAcked(const std::string& product) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.acknowledged;
+  ++buys_acked_[product];
+}
+
+void Ledger::buyUnknown(const std::string& product) {
+  std::scoped_lock lock(mutex_);
+  ++totals_.unknown;
+  ++buys_unknown_[product];
+}
+
+void Ledger::count(bool acknowledged, bool unknown) {
+  std::scoped_lock lock(mutex_);
+  if (acknowledged) ++totals_.acknowledged;
+  else if (unknown) ++totals_.unknown;
+  else ++totals_.refused;
+}
+
+void Ledger::violation(const std::string& what) {
+  std::scoped_lock lock(mutex_);
+  violations_.push_back(what);
+}
+
+std::map<CodeKey, Ledger::Deposit> Ledger::deposits() const {
+  std::scoped_lock lock(mutex_);
+  return deposits_;
+}
+
+std::map<std::string, int> Ledger::buysAcked() const {
+  std::scoped_lock lock(mutex_);
+  return buys_acked_;
+}
+
+std::map<std::string, int> Ledger::buysUnknown() const {
+  std::scoped_lock lock(mutex_);
+  return buys_unknown_;
+}
+
+std::vector<std::string> Ledger::violations() const {
+  std::scoped_lock lock(mutex_);
+  return violations_;
+}
+
+LedgerTotals Ledger::totals() const {
+  std::scoped_lock lock(mutex_);
+  return totals_;
+}
+
+}  // namespace mc::test

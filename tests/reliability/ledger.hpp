@@ -1,0 +1,96 @@
+/// @file ledger.hpp
+/// @brief Ledger: what the fault-injection suite's clients were told, so that
+/// after the crashes it can check that nothing acknowledged was lost or done
+/// twice.
+/// Runs in: the reliability test process (client threads record, the test's
+/// main thread checks). Owns: the records, under one mutex.
+///
+/// Every operation a client sends ends in one of three ways:
+///   acknowledged  an OK reply: the server promised it happened;
+///   refused       a definite "no" (FULL, WRONG_CODE, BUSY...): it did not;
+///   unknown       UNAVAILABLE, INTERNAL_ERROR, or the connection was lost:
+///                 the child may have committed it just before it died.
+/// The checks only trust the first two, and allow anything for the third.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "protocol.hpp"
+
+namespace mc::test {
+
+/// A pickup code of one service (parcel and food codes are separate spaces).
+struct CodeKey {
+  Service service = Service::kParcel;
+  std::string code;
+  auto operator<=>(const CodeKey&) const = default;
+};
+
+/// How many operations ended which way.
+struct LedgerTotals {
+  long acknowledged = 0;
+  long refused = 0;
+  long unknown = 0;
+};
+
+/// Thread-safe: every method takes the ledger's mutex.
+class Ledger {
+ public:
+  /// Where an acknowledged deposit stands now.
+  enum class Fate {
+    kHeld,           ///< nobody was told it was picked up, nor tried unsure
+    kPickedUp,       ///< a pickup of it was acknowledged
+    kPickupUnknown,  ///< a pickup of it ended unknown: maybe out, maybe in
+  };
+  /// One acknowledged deposit.
+  struct Deposit {
+    std::string locker;
+    Fate fate = Fate::kHeld;
+  };
+
+  /// @brief An OK deposit of @p key into @p locker.
+  void depositAcked(const CodeKey& key, const std::string& locker);
+  /// @brief An OK pickup of @p key, from @p locker.
+  void pickupAcked(const CodeKey& key, const std::string& locker);
+  /// @brief A pickup of @p key whose outcome is unknown.
+  void pickupUnknown(const CodeKey& key);
+  /// @brief A definite refusal (@p status) of a pickup of @p key.
+  void pickupRefused(const CodeKey& key, Status status);
+  /// @brief An OK buy of @p product.
+  void buyAcked(const std::string& product);
+  /// @brief A buy of @p product whose outcome is unknown.
+  void buyUnknown(const std::string& product);
+  /// @brief Counts one operation ending another way (deposits, lists).
+  void count(bool acknowledged, bool unknown);
+  /// @brief Records a broken promise (or a client that could not go on).
+  void violation(const std::string& what);
+
+  /// @brief The acknowledged deposits, by code. Call once the clients ended.
+  std::map<CodeKey, Deposit> deposits() const;
+  /// @brief Acknowledged buys by product.
+  std::map<std::string, int> buysAcked() const;
+  /// @brief Buys of unknown outcome by product.
+  std::map<std::string, int> buysUnknown() const;
+  /// @brief Every violation recorded so far.
+  std::vector<std::string> violations() const;
+  /// @brief The counts so far.
+  LedgerTotals totals() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<CodeKey, Deposit> deposits_;      // guarded by mutex_
+  std::map<std::string, int> buys_acked_;    // guarded by mutex_
+  std::map<std::string, int> buys_unknown_;  // guarded by mutex_
+  std::vector<std::string> violations_;      // guarded by mutex_
+  LedgerTotals totals_;                      // guarded by mutex_
+};
+
+/// @brief "parcel code 123456", for messages.
+std::string describeKey(const CodeKey& key);
+
+}  // namespace mc::test

@@ -1,0 +1,191 @@
+/// @file test_database.cpp
+/// @brief The Database wrapper's statement cache: a statement borrowed from
+/// the cache comes back rewound and unbound, never leaks a row or an open
+/// read into the next use, and survives schema changes, moves and a second
+/// live borrower of the same text.
+/// Runs in: the test process (no server).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "database.hpp"
+
+namespace mc {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mc-database-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path file() const { return dir_ / "test.db"; }
+
+  /// A table t(x) holding 1, 2, 3.
+  static void fillOneTwoThree(Database& db) {
+    db.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);");
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(DatabaseTest, ReusedStatementStartsAtTheFirstRowAgain) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  constexpr const char* kAll = "SELECT x FROM t ORDER BY x";
+  {
+    Statement all = db.prepare(kAll);
+    ASSERT_TRUE(all.step());
+    ASSERT_TRUE(all.step());
+    EXPECT_EQ(all.columnInt(0), 2);
+  }  // left after two of three rows: back in the cache, must be rewound
+  Statement again = db.prepare(kAll);
+  ASSERT_TRUE(again.step());
+  EXPECT_EQ(again.columnInt(0), 1);
+}
+
+TEST_F(DatabaseTest, ReusedStatementKeepsNoBindingOfTheLastUse) {
+  Database db{file()};
+  constexpr const char* kIsNull = "SELECT ?1 IS NULL";
+  {
+    Statement bound = db.prepare(kIsNull);
+    bound.bind(1, std::int64_t{7});
+    ASSERT_TRUE(bound.step());
+    EXPECT_EQ(bound.columnInt(0), 0);
+  }
+  Statement unbound = db.prepare(kIsNull);
+  ASSERT_TRUE(unbound.step());
+  EXPECT_EQ(unbound.columnInt(0), 1) << "the 7 of the last borrower is still bound";
+}
+
+// A statement stopped after its first row holds a read transaction; if the
+// cache kept it that way, a later write on the same connection would stay
+// uncommitted (autocommit waits for every statement) and another connection
+// would not see it.
+TEST_F(DatabaseTest, AbandonedReadDoesNotHoldBackLaterWrites) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  {
+    Statement first = db.prepare("SELECT x FROM t ORDER BY x");
+    ASSERT_TRUE(first.step());
+  }
+  db.exec("INSERT INTO t VALUES (4)");
+  Database other{file()};
+  EXPECT_EQ(other.queryInt("SELECT COUNT(*) FROM t"), 4);
+}
+
+TEST_F(DatabaseTest, TwoLiveStatementsOfOneTextAreIndependent) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  constexpr const char* kAll = "SELECT x FROM t ORDER BY x";
+  Statement outer = db.prepare(kAll);
+  ASSERT_TRUE(outer.step());
+  ASSERT_TRUE(outer.step());  // outer on row 2
+  {
+    Statement inner = db.prepare(kAll);  // the cached one is lent: a fresh copy
+    ASSERT_TRUE(inner.step());
+    EXPECT_EQ(inner.columnInt(0), 1);
+  }
+  EXPECT_EQ(outer.columnInt(0), 2);
+  ASSERT_TRUE(outer.step());
+  EXPECT_EQ(outer.columnInt(0), 3);
+  EXPECT_FALSE(outer.step());
+}
+
+TEST_F(DatabaseTest, MovedStatementGivesItsLoanBackOnce) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  constexpr const char* kCount = "SELECT COUNT(*) FROM t";
+  {
+    Statement first = db.prepare(kCount);
+    Statement second = std::move(first);
+    ASSERT_TRUE(second.step());
+    EXPECT_EQ(second.columnInt(0), 3);
+    Statement third = db.prepare("SELECT 1");
+    third = std::move(second);  // third's own loan goes back; it now holds the count
+    EXPECT_EQ(third.columnInt(0), 3);
+  }
+  EXPECT_EQ(db.queryInt(kCount), 3);
+  EXPECT_EQ(db.queryInt("SELECT 1"), 1);
+}
+
+TEST_F(DatabaseTest, CachedStatementFollowsSchemaChangesOfAnotherConnection) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  constexpr const char* kSum = "SELECT SUM(x) FROM t";
+  EXPECT_EQ(db.queryInt(kSum), 6);  // compiled and cached
+  {
+    Database other{file()};
+    other.exec("ALTER TABLE t ADD COLUMN y INTEGER; INSERT INTO t (x) VALUES (10);");
+  }
+  EXPECT_EQ(db.queryInt(kSum), 16);  // SQLite recompiles the stale statement
+  {
+    Database other{file()};
+    other.exec("DROP TABLE t");
+  }
+  try {
+    db.queryInt(kSum);
+    FAIL() << "a cached statement on a dropped table ran";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string{error.what()}.find("no such table"), std::string::npos) << error.what();
+  }
+}
+
+TEST_F(DatabaseTest, TransactionsCommitAndRollBackManyTimes) {
+  Database db{file()};
+  db.exec("CREATE TABLE t (x INTEGER)");
+  for (int round = 0; round < 50; ++round) {
+    {
+      Transaction kept{db};
+      Statement insert = db.prepare("INSERT INTO t VALUES (?)");
+      insert.bind(1, std::int64_t{1});
+      insert.step();
+      kept.commit();
+    }
+    {
+      Transaction dropped{db};
+      Statement insert = db.prepare("INSERT INTO t VALUES (?)");
+      insert.bind(1, std::int64_t{100});
+      insert.step();
+    }  // no commit: rolled back
+  }
+  EXPECT_EQ(db.queryInt("SELECT COALESCE(SUM(x), 0) FROM t"), 50);
+  Database other{file()};  // committed means visible to (and durable for) others
+  EXPECT_EQ(other.queryInt("SELECT COUNT(*) FROM t"), 50);
+}
+
+TEST_F(DatabaseTest, MovedDatabaseKeepsItsCache) {
+  Database first{file()};
+  fillOneTwoThree(first);
+  EXPECT_EQ(first.queryInt("SELECT MAX(x) FROM t"), 3);
+  Database second = std::move(first);
+  EXPECT_EQ(second.queryInt("SELECT MAX(x) FROM t"), 3);
+  Database third{dir_ / "other.db"};
+  third = std::move(second);  // closes other.db, takes over test.db
+  EXPECT_EQ(third.queryInt("SELECT MAX(x) FROM t"), 3);
+}
+
+TEST_F(DatabaseTest, ManyDistinctTextsStillWorkPastTheCacheBound) {
+  Database db{file()};
+  for (int n = 0; n < 200; ++n) {
+    const std::string sql = "SELECT " + std::to_string(n) + " + 1";
+    EXPECT_EQ(db.queryInt(sql), n + 1);
+    EXPECT_EQ(db.queryInt(sql), n + 1);  // again: cached, or compiled afresh past the bound
+  }
+}
+
+TEST_F(DatabaseTest, LogIsCheckpointedOnlyAfterThousandsOfPages) {
+  Database db{file()};
+  EXPECT_EQ(db.queryInt("PRAGMA wal_autocheckpoint"), 4000);
+}
+
+}  // namespace
+}  // namespace mc
