@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "connection_limit.hpp"
 #include "dispatcher.hpp"
@@ -21,6 +22,9 @@ namespace mc {
 /// a pointer to a variable on the accept loop's stack would be overwritten by
 /// the next accept() before the new thread had read it.
 struct ClientHandle {
+  /// @brief The handle of connection number @p accept_number on @p accepted.
+  ClientHandle(Fd accepted, std::uint64_t accept_number) : socket{std::move(accepted)}, number{accept_number} {}
+
   Fd socket;                  ///< the accepted connection
   std::uint64_t number = 0;   ///< 1, 2, 3, ... in accept order, for logs
   /// The connection's place under --max-connections, given back when the
