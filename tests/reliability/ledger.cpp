@@ -11,17 +11,17 @@ std::string describeKey(const CodeKey& key) {
   return std::string(serviceName(key.service)) + " code " + key.code;
 }
 
-void Ledger::depositAcked(const CodeKey& key, const std::string& locker) {
+void Ledger::depositAcked(const CodeKey& key, const std::string& locker, pid_t pid) {
   std::scoped_lock lock(mutex_);
   ++totals_.acknowledged;
-  auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld});
+  auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld, pid});
   if (added) return;
   // A code may come back once its compartment is empty again, never while
   // an acknowledged deposit still holds it. (After a pickup of unknown
   // outcome it may: that pickup did happen, then.)
   if (entry->second.fate == Fate::kHeld)
     violations_.push_back(describeKey(key) + " handed out again while " + entry->second.locker + " holds it");
-  entry->second = Deposit{locker, Fate::kHeld};
+  entry->second = Deposit{locker, Fate::kHeld, pid};
 }
 
 void Ledger::pickupAcked(const CodeKey& key, const std::string& locker) {

@@ -13,6 +13,8 @@
 /// The checks only trust the first two, and allow anything for the third.
 #pragma once
 
+#include <sys/types.h>
+
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -51,10 +53,11 @@ class Ledger {
   struct Deposit {
     std::string locker;
     Fate fate = Fate::kHeld;
+    pid_t acked_by = 0;  ///< the service child that acknowledged it (for failure messages)
   };
 
-  /// @brief An OK deposit of @p key into @p locker.
-  void depositAcked(const CodeKey& key, const std::string& locker);
+  /// @brief An OK deposit of @p key into @p locker, from child @p pid.
+  void depositAcked(const CodeKey& key, const std::string& locker, pid_t pid);
   /// @brief An OK pickup of @p key, from @p locker.
   void pickupAcked(const CodeKey& key, const std::string& locker);
   /// @brief A pickup of @p key whose outcome is unknown.

@@ -150,7 +150,7 @@ class Client {
       run_.ledger.violation("deposit acknowledged without a code: " + describe(*result));
       return true;
     }
-    run_.ledger.depositAcked(key, fieldOf(result->reply, "locker"));
+    run_.ledger.depositAcked(key, fieldOf(result->reply, "locker"), static_cast<pid_t>(result->reply.served_by.pid));
     held_.push_back(std::move(key));
     return true;
   }
@@ -318,7 +318,8 @@ void checkDeposits(const ServerProcess& server, const Ledger& ledger, Checked& c
       continue;
     }
     EXPECT_EQ(opened.reply.status, Status::kOk) << "acknowledged deposit lost: " << describeKey(key) << " in "
-                                                << deposit.locker << ": " << describe(opened);
+                                                << deposit.locker << " (acknowledged by pid " << deposit.acked_by
+                                                << "): " << describe(opened);
     EXPECT_EQ(fieldOf(opened.reply, "locker"), deposit.locker) << describeKey(key);
     ClientSession::Result again = callWhenServed(server, pickupOf(key, user));
     ASSERT_TRUE(again.ok) << describeKey(key) << ": " << describe(again);
