@@ -3,12 +3,13 @@
 # stage, the thread pool and the echo baseline in one run, and write the
 # figures and the plot used by docs/performance.md.
 #
-#   ./scripts/bench.sh                 # ~3 minutes: 3 s per point
+#   ./scripts/bench.sh                 # ~5 minutes: 3 s per point
 #   SECONDS_PER_POINT=10 ./scripts/bench.sh
 #   ./scripts/bench.sh --clients 1,64  # extra flags go to cabinet-bench
 #
 # Output: a table on stdout, docs/performance/results.json and
-# docs/performance/throughput.svg. Build dir: build-bench (Release).
+# docs/performance/throughput.svg; the load average before and after on
+# stderr. Build dir: build-bench (Release), or $BUILD_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +21,12 @@ mkdir -p "$out"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 cmake --build "$build" --target cabinetd_solution cabinet-bench cabinet-echo >/dev/null
 
+# The machine's load, before and after: quote the figures with it.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)" >&2
+status=0
 "$build/bin/cabinet-bench" \
-  --baseline echo --stages 1,2,3,4 --pools 8 \
+  --baseline echo --stages 1,2,3,4 --pools 1,8 \
   --clients 1,8,64,256,1000 --seconds "${SECONDS_PER_POINT:-3}" \
-  --json "$out/results.json" --svg "$out/throughput.svg" "$@"
+  --json "$out/results.json" --svg "$out/throughput.svg" "$@" || status=$?
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exit "$status"

@@ -14,9 +14,10 @@
 namespace mc {
 namespace {
 
-/// How long a statement waits for another connection's write lock before
-/// failing with "database is locked". Only a second process opening the same
-/// data dir (a mistake) or a checkpoint should ever make us wait.
+/// How long opening a database waits for another connection to let go of it
+/// before failing with "database is locked": time for a crashed owner's
+/// successor to find the file free once the old process is gone. Only a
+/// second process opening the same data dir (a mistake) waits it out.
 constexpr int kBusyTimeoutMs = 5000;
 
 /// Most distinct SQL texts one connection keeps compiled. Our services use
@@ -153,10 +154,17 @@ Database::Database(const std::filesystem::path& path) : cache_{std::make_unique<
   }
   try {
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    // EXCLUSIVE: this connection takes the file's lock at its first access
+    // and keeps it until it closes. Each database has one owner process (the
+    // service's), so sharing it would only cost: six fcntl() lock calls and a
+    // shared-memory index per transaction, and a process-wide mutex inside
+    // SQLite that all services of a stage 2 server contend on. A second
+    // opener (another cabinetd on the same data dir) gets "database is
+    // locked" after kBusyTimeoutMs instead of writing beside us.
     // WAL + NORMAL: a commit is an append to the log, fsynced at checkpoints.
     // A crashed process loses nothing committed; a power cut may lose the
     // last few commits but never corrupts the file.
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     setAutoCheckpoint();
   } catch (...) {
     sqlite3_close(db_);

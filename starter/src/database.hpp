@@ -90,8 +90,11 @@ struct StatementCache;  // database.cpp: the compiled statements of one connecti
 
 /// Move-only owner of one SQLite connection, opened in WAL mode with
 /// synchronous=NORMAL: a committed transaction survives a crash of the process
-/// (not necessarily a power cut: the log is fsynced only at checkpoints), and
-/// readers never block the writer.
+/// (not necessarily a power cut: the log is fsynced only at checkpoints).
+/// The connection holds the file exclusively (locking_mode=EXCLUSIVE) until
+/// it is closed: one database, one connection, one owner process. Opening a
+/// second connection to the same file, in any process, fails with "database
+/// is locked" after a few seconds.
 /// Thread safety: none; the caller serializes all use of one Database.
 class Database {
  public:

@@ -17,11 +17,19 @@ void Ledger::depositAcked(const CodeKey& key, const std::string& locker, pid_t p
   auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld, pid});
   if (added) return;
   // A code may come back once its compartment is empty again, never while
-  // an acknowledged deposit still holds it. (After a pickup of unknown
-  // outcome it may: that pickup did happen, then.)
+  // an acknowledged deposit still holds it. (Once a pickup of it was sent it
+  // may: that pickup has happened, even if its reply is still on its way or
+  // never came. That pickup's outcome, when it arrives, then lands on this
+  // new deposit: at worst the final check skips it.)
   if (entry->second.fate == Fate::kHeld)
     violations_.push_back(describeKey(key) + " handed out again while " + entry->second.locker + " holds it");
   entry->second = Deposit{locker, Fate::kHeld, pid};
+}
+
+void Ledger::pickupSent(const CodeKey& key) {
+  std::scoped_lock lock(mutex_);
+  auto entry = deposits_.find(key);
+  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld) entry->second.fate = Fate::kPickupSent;
 }
 
 void Ledger::pickupAcked(const CodeKey& key, const std::string& locker) {
@@ -42,14 +50,14 @@ void Ledger::pickupUnknown(const CodeKey& key) {
   std::scoped_lock lock(mutex_);
   ++totals_.unknown;
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld) entry->second.fate = Fate::kPickupUnknown;
+  if (entry != deposits_.end() && entry->second.fate != Fate::kPickedUp) entry->second.fate = Fate::kPickupUnknown;
 }
 
 void Ledger::pickupRefused(const CodeKey& key, Status status) {
   std::scoped_lock lock(mutex_);
   ++totals_.refused;
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld)
+  if (entry != deposits_.end() && entry->second.fate != Fate::kPickedUp)
     violations_.push_back(describeKey(key) + ": acknowledged deposit refused at pickup with " +
                           std::string(statusName(status)) + " (lost?)");
 }

@@ -45,9 +45,10 @@ class Ledger {
  public:
   /// Where an acknowledged deposit stands now.
   enum class Fate {
-    kHeld,           ///< nobody was told it was picked up, nor tried unsure
-    kPickedUp,       ///< a pickup of it was acknowledged
-    kPickupUnknown,  ///< a pickup of it ended unknown: maybe out, maybe in
+    kHeld,            ///< in its locker: no pickup of it was sent yet
+    kPickupSent,      ///< a pickup is on its way; the code may be free already
+    kPickedUp,        ///< a pickup of it was acknowledged
+    kPickupUnknown,   ///< a pickup of it ended unknown: maybe out, maybe in
   };
   /// One acknowledged deposit.
   struct Deposit {
@@ -58,6 +59,9 @@ class Ledger {
 
   /// @brief An OK deposit of @p key into @p locker, from child @p pid.
   void depositAcked(const CodeKey& key, const std::string& locker, pid_t pid);
+  /// @brief A pickup of @p key is about to be sent (the server may free the
+  /// code, and hand it out again, before the reply reaches us).
+  void pickupSent(const CodeKey& key);
   /// @brief An OK pickup of @p key, from @p locker.
   void pickupAcked(const CodeKey& key, const std::string& locker);
   /// @brief A pickup of @p key whose outcome is unknown.

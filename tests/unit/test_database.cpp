@@ -1,8 +1,8 @@
 /// @file test_database.cpp
-/// @brief The Database wrapper's statement cache: a statement borrowed from
-/// the cache comes back rewound and unbound, never leaks a row or an open
-/// read into the next use, and survives schema changes, moves and a second
-/// live borrower of the same text.
+/// @brief The Database wrapper: its statement cache (a statement borrowed
+/// from the cache comes back rewound and unbound, never leaks a row or an open
+/// read into the next use, and survives moves and a second live borrower of
+/// the same text) and its one-owner rule (the file is held exclusively).
 /// Runs in: the test process (no server).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -67,19 +67,21 @@ TEST_F(DatabaseTest, ReusedStatementKeepsNoBindingOfTheLastUse) {
 }
 
 // A statement stopped after its first row holds a read transaction; if the
-// cache kept it that way, a later write on the same connection would stay
-// uncommitted (autocommit waits for every statement) and another connection
-// would not see it.
+// cache kept it that way, a later write in autocommit mode would stay
+// uncommitted (autocommit waits for every statement), and closing the
+// connection would throw it away.
 TEST_F(DatabaseTest, AbandonedReadDoesNotHoldBackLaterWrites) {
-  Database db{file()};
-  fillOneTwoThree(db);
   {
-    Statement first = db.prepare("SELECT x FROM t ORDER BY x");
-    ASSERT_TRUE(first.step());
+    Database db{file()};
+    fillOneTwoThree(db);
+    {
+      Statement first = db.prepare("SELECT x FROM t ORDER BY x");
+      ASSERT_TRUE(first.step());
+    }
+    db.exec("INSERT INTO t VALUES (4)");
   }
-  db.exec("INSERT INTO t VALUES (4)");
-  Database other{file()};
-  EXPECT_EQ(other.queryInt("SELECT COUNT(*) FROM t"), 4);
+  Database reopened{file()};
+  EXPECT_EQ(reopened.queryInt("SELECT COUNT(*) FROM t"), 4);
 }
 
 TEST_F(DatabaseTest, TwoLiveStatementsOfOneTextAreIndependent) {
@@ -117,20 +119,14 @@ TEST_F(DatabaseTest, MovedStatementGivesItsLoanBackOnce) {
   EXPECT_EQ(db.queryInt("SELECT 1"), 1);
 }
 
-TEST_F(DatabaseTest, CachedStatementFollowsSchemaChangesOfAnotherConnection) {
+TEST_F(DatabaseTest, CachedStatementFollowsSchemaChanges) {
   Database db{file()};
   fillOneTwoThree(db);
   constexpr const char* kSum = "SELECT SUM(x) FROM t";
   EXPECT_EQ(db.queryInt(kSum), 6);  // compiled and cached
-  {
-    Database other{file()};
-    other.exec("ALTER TABLE t ADD COLUMN y INTEGER; INSERT INTO t (x) VALUES (10);");
-  }
+  db.exec("ALTER TABLE t ADD COLUMN y INTEGER; INSERT INTO t (x) VALUES (10);");
   EXPECT_EQ(db.queryInt(kSum), 16);  // SQLite recompiles the stale statement
-  {
-    Database other{file()};
-    other.exec("DROP TABLE t");
-  }
+  db.exec("DROP TABLE t");
   try {
     db.queryInt(kSum);
     FAIL() << "a cached statement on a dropped table ran";
@@ -158,8 +154,6 @@ TEST_F(DatabaseTest, TransactionsCommitAndRollBackManyTimes) {
     }  // no commit: rolled back
   }
   EXPECT_EQ(db.queryInt("SELECT COALESCE(SUM(x), 0) FROM t"), 50);
-  Database other{file()};  // committed means visible to (and durable for) others
-  EXPECT_EQ(other.queryInt("SELECT COUNT(*) FROM t"), 50);
 }
 
 TEST_F(DatabaseTest, MovedDatabaseKeepsItsCache) {
@@ -182,9 +176,30 @@ TEST_F(DatabaseTest, ManyDistinctTextsStillWorkPastTheCacheBound) {
   }
 }
 
-TEST_F(DatabaseTest, LogIsCheckpointedOnlyAfterThousandsOfPages) {
+TEST_F(DatabaseTest, OpensInWalModeHeldExclusively) {
   Database db{file()};
   EXPECT_EQ(db.queryInt("PRAGMA wal_autocheckpoint"), 4000);
+  Statement mode = db.prepare("PRAGMA locking_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.columnText(0), "exclusive");
+}
+
+// One database, one owner: a second connection (here in the same process;
+// another cabinetd on the same data dir is the real case) is refused after
+// the busy timeout, and the file is free again once the owner closes it.
+TEST_F(DatabaseTest, SecondConnectionIsRefusedWhileTheOwnerHasItOpen) {
+  {
+    Database owner{file()};
+    fillOneTwoThree(owner);
+    try {
+      Database intruder{file()};
+      FAIL() << "a second connection opened a database that has an owner";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string{error.what()}.find("locked"), std::string::npos) << error.what();
+    }
+  }
+  Database next{file()};
+  EXPECT_EQ(next.queryInt("SELECT COUNT(*) FROM t"), 3);
 }
 
 }  // namespace

@@ -390,12 +390,16 @@ TEST_F(ServicesTest, CommandForAnotherServiceIsBadRequest) {
             Status::kBadRequest);
 }
 
+// A service holds its database exclusively while it is open, so the failure
+// is planted beforehand: a trigger that makes every deposit's UPDATE fail.
 TEST_F(ServicesTest, StorageErrorBecomesInternalError) {
-  auto parcel = open(Service::kParcel);
+  { open(Service::kParcel); }  // creates the schema, then lets go of the file
   {
     Database db{options_.data_dir / "parcel.db"};
-    db.exec("DROP TABLE compartments");
+    db.exec("CREATE TRIGGER failing_disk BEFORE UPDATE ON compartments "
+            "BEGIN SELECT RAISE(ABORT, 'compartments: simulated I/O error'); END");
   }
+  auto parcel = open(Service::kParcel);
   Reply reply;
   ASSERT_NO_THROW(reply = deposit(*parcel));
   EXPECT_EQ(reply.status, Status::kInternalError);
