@@ -114,11 +114,7 @@ Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request&
   ReplySlot& reply_slot = link.channel->slots[slot];
   if (!awaitFeedback(link, reply_slot)) return unavailable(service, request);
   traceHop(Hop::kFeedbackWake, request.trace_id);
-  if (auto reply = unpackReply(reply_slot.reply)) {
-    if (reply->request_id != request.request_id || reply->command != request.command)  // TMP
-      logError("TMPSTALE", "slot " + std::to_string(slot) + " child " + std::to_string(link.child->pid()) + " want id " + std::to_string(request.request_id) + " got " + std::to_string(reply->request_id));
-    return *reply;
-  }
+  if (auto reply = unpackReply(reply_slot.reply)) return *reply;
   return makeReply(request, Status::kInternalError, "corrupt reply record");
 }
 
