@@ -62,15 +62,15 @@ struct SqlHash {
 
 /// One compiled statement in the cache, and whether a Statement borrows it.
 struct CachedStatement {
-  sqlite3_stmt* stmt = nullptr;
-  bool lent = false;  // a Statement holds it now; cleared when that one goes
+  sqlite3_stmt* stmt = nullptr;  ///< compiled once, finalized with the connection
+  bool lent = false;             ///< a Statement holds it now; cleared when that one goes
 };
 
 /// The compiled statements of one connection, by SQL text. An unordered_map
 /// keeps each entry at one address for its whole life (also when the map
 /// grows or moves), so a borrowing Statement can hold a pointer to its flag.
 struct StatementCache {
-  std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> entries;
+  std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> entries;  ///< by SQL text
 };
 
 // ---- Statement --------------------------------------------------------------
