@@ -23,7 +23,6 @@
 #include "semaphore_dispatcher.hpp"
 
 #include <utility>
-#include <cstdio>  // DBGINSTR
 
 #include "log.hpp"
 #include "records.hpp"
@@ -115,14 +114,7 @@ Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request&
   ReplySlot& reply_slot = link.channel->slots[slot];
   if (!awaitFeedback(link, reply_slot)) return unavailable(service, request);
   traceHop(Hop::kFeedbackWake, request.trace_id);
-  if (auto reply = unpackReply(reply_slot.reply)) {
-    if (reply->request_id != request.request_id || reply->command != request.command ||
-        static_cast<pid_t>(reply->served_by.pid) != link.child->pid())  // DBGINSTR
-      std::fprintf([]{ static FILE* f = [] { FILE* x = std::fopen("/tmp/rep/dbg.log", "a"); std::setvbuf(x, nullptr, _IONBF, 0); return x; }(); return f; }(), "DBGINSTR stale reply slot %u: req id %u cmd %d, reply id %u cmd %d pid %u, link pid %d\n",
-                   slot, request.request_id, static_cast<int>(request.command), reply->request_id,
-                   static_cast<int>(reply->command), reply->served_by.pid, static_cast<int>(link.child->pid()));
-    return *reply;
-  }
+  if (auto reply = unpackReply(reply_slot.reply)) return *reply;
   return makeReply(request, Status::kInternalError, "corrupt reply record");
 }
 

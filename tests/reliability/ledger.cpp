@@ -11,28 +11,31 @@ std::string describeKey(const CodeKey& key) {
   return std::string(serviceName(key.service)) + " code " + key.code;
 }
 
-void Ledger::depositAcked(const CodeKey& key, const std::string& locker, pid_t pid) {
+std::uint64_t Ledger::depositAcked(const CodeKey& key, const std::string& locker, pid_t pid) {
   std::scoped_lock lock(mutex_);
   ++totals_.acknowledged;
-  auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld, pid});
-  if (added) return;
+  const std::uint64_t issue = ++issued_;
+  auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld, pid, issue});
+  if (added) return issue;
   // A code may come back once its compartment is empty again, never while
   // an acknowledged deposit still holds it. (Once a pickup of it was sent it
   // may: that pickup has happened, even if its reply is still on its way or
-  // never came. That pickup's outcome, when it arrives, then lands on this
-  // new deposit: at worst the final check skips it.)
+  // never came. That reply names the earlier issue, so the pickup methods
+  // leave this new deposit alone.)
   if (entry->second.fate == Fate::kHeld)
     violations_.push_back(describeKey(key) + " handed out again while " + entry->second.locker + " holds it");
-  entry->second = Deposit{locker, Fate::kHeld, pid};
+  entry->second = Deposit{locker, Fate::kHeld, pid, issue};
+  return issue;
 }
 
-void Ledger::pickupSent(const CodeKey& key) {
+void Ledger::pickupSent(const CodeKey& key, std::uint64_t issue) {
   std::scoped_lock lock(mutex_);
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.fate == Fate::kHeld) entry->second.fate = Fate::kPickupSent;
+  if (entry != deposits_.end() && entry->second.issue == issue && entry->second.fate == Fate::kHeld)
+    entry->second.fate = Fate::kPickupSent;
 }
 
-void Ledger::pickupAcked(const CodeKey& key, const std::string& locker) {
+void Ledger::pickupAcked(const CodeKey& key, std::uint64_t issue, const std::string& locker) {
   std::scoped_lock lock(mutex_);
   ++totals_.acknowledged;
   auto entry = deposits_.find(key);
@@ -40,24 +43,28 @@ void Ledger::pickupAcked(const CodeKey& key, const std::string& locker) {
     violations_.push_back(describeKey(key) + " opened, but no deposit of it was acknowledged");
     return;
   }
+  if (entry->second.issue != issue) return;  // handed out again since: this pickup freed the earlier deposit
   if (entry->second.fate == Fate::kPickedUp) violations_.push_back(describeKey(key) + " picked up twice");
   if (entry->second.locker != locker)
     violations_.push_back(describeKey(key) + " opened " + locker + ", deposited in " + entry->second.locker);
   entry->second.fate = Fate::kPickedUp;
 }
 
-void Ledger::pickupUnknown(const CodeKey& key) {
+void Ledger::pickupUnknown(const CodeKey& key, std::uint64_t issue) {
   std::scoped_lock lock(mutex_);
   ++totals_.unknown;
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.fate != Fate::kPickedUp) entry->second.fate = Fate::kPickupUnknown;
+  if (entry != deposits_.end() && entry->second.issue == issue && entry->second.fate != Fate::kPickedUp)
+    entry->second.fate = Fate::kPickupUnknown;
 }
 
-void Ledger::pickupRefused(const CodeKey& key, Status status) {
+// Also when the code was handed out again meanwhile: only this pickup could
+// have freed this deposit, and the server says it did not.
+void Ledger::pickupRefused(const CodeKey& key, std::uint64_t issue, Status status) {
   std::scoped_lock lock(mutex_);
   ++totals_.refused;
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.fate != Fate::kPickedUp)
+  if (entry != deposits_.end() && (entry->second.issue != issue || entry->second.fate != Fate::kPickedUp))
     violations_.push_back(describeKey(key) + ": acknowledged deposit refused at pickup with " +
                           std::string(statusName(status)) + " (lost?)");
 }

@@ -55,19 +55,32 @@ class Ledger {
     std::string locker;
     Fate fate = Fate::kHeld;
     pid_t acked_by = 0;  ///< the service child that acknowledged it (for failure messages)
+    std::uint64_t issue = 0;  ///< which acknowledged deposit this is (see depositAcked)
   };
 
   /// @brief An OK deposit of @p key into @p locker, from child @p pid.
-  void depositAcked(const CodeKey& key, const std::string& locker, pid_t pid);
-  /// @brief A pickup of @p key is about to be sent (the server may free the
-  /// code, and hand it out again, before the reply reaches us).
-  void pickupSent(const CodeKey& key);
-  /// @brief An OK pickup of @p key, from @p locker.
-  void pickupAcked(const CodeKey& key, const std::string& locker);
-  /// @brief A pickup of @p key whose outcome is unknown.
-  void pickupUnknown(const CodeKey& key);
-  /// @brief A definite refusal (@p status) of a pickup of @p key.
-  void pickupRefused(const CodeKey& key, Status status);
+  /// @return its issue number, unique in this ledger: the client passes it
+  /// with every pickup of this deposit.
+  ///
+  /// Why pickups name the issue, not just the code: the server may free a
+  /// code and hand it out again (a fresh random draw that happens to hit it)
+  /// before the freeing pickup's reply reaches its client. That late reply is
+  /// about the earlier deposit of the code, not the new one; applied to the
+  /// new one it reported "opened P-x, deposited in P-y" and later "picked up
+  /// twice" although the server did nothing wrong.
+  std::uint64_t depositAcked(const CodeKey& key, const std::string& locker, pid_t pid);
+  /// @brief A pickup of deposit @p issue of @p key is about to be sent (the
+  /// server may free the code, and hand it out again, before the reply
+  /// reaches us). The pickup methods ignore a reply about an issue that is no
+  /// longer the code's latest: that pickup certainly happened (the code was
+  /// free again), and it says nothing about the newer deposit.
+  void pickupSent(const CodeKey& key, std::uint64_t issue);
+  /// @brief An OK pickup of deposit @p issue of @p key, from @p locker.
+  void pickupAcked(const CodeKey& key, std::uint64_t issue, const std::string& locker);
+  /// @brief A pickup of deposit @p issue of @p key whose outcome is unknown.
+  void pickupUnknown(const CodeKey& key, std::uint64_t issue);
+  /// @brief A definite refusal (@p status) of a pickup of deposit @p issue of @p key.
+  void pickupRefused(const CodeKey& key, std::uint64_t issue, Status status);
   /// @brief An OK buy of @p product.
   void buyAcked(const std::string& product);
   /// @brief A buy of @p product whose outcome is unknown.
@@ -95,6 +108,7 @@ class Ledger {
   std::map<std::string, int> buys_unknown_;  // guarded by mutex_
   std::vector<std::string> violations_;      // guarded by mutex_
   LedgerTotals totals_;                      // guarded by mutex_
+  std::uint64_t issued_ = 0;                 // deposits acknowledged so far; guarded by mutex_
 };
 
 /// @brief "parcel code 123456", for messages.

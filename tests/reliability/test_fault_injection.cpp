@@ -150,26 +150,28 @@ class Client {
       run_.ledger.violation("deposit acknowledged without a code: " + describe(*result));
       return true;
     }
-    run_.ledger.depositAcked(key, fieldOf(result->reply, "locker"), static_cast<pid_t>(result->reply.served_by.pid));
-    held_.push_back(std::move(key));
+    const std::uint64_t issue =
+        run_.ledger.depositAcked(key, fieldOf(result->reply, "locker"), static_cast<pid_t>(result->reply.served_by.pid));
+    held_.push_back(Held{std::move(key), issue});
     return true;
   }
 
   bool pickUp() {
     const std::size_t which = std::uniform_int_distribution<std::size_t>(0, held_.size() - 1)(rng_);
     std::swap(held_[which], held_.back());
-    const CodeKey key = std::move(held_.back());
+    const Held held = std::move(held_.back());
     held_.pop_back();
-    run_.ledger.pickupSent(key);
+    const CodeKey& key = held.key;
+    run_.ledger.pickupSent(key, held.issue);
     const auto result =
         send(key.service == Service::kParcel ? pickupParcel(key.code, user_) : pickupFood(key.code, user_));
     if (!result) return false;
     if (result->ok && result->reply.status == Status::kOk) {
-      run_.ledger.pickupAcked(key, fieldOf(result->reply, "locker"));
+      run_.ledger.pickupAcked(key, held.issue, fieldOf(result->reply, "locker"));
     } else if (isUnknown(*result)) {
-      run_.ledger.pickupUnknown(key);
+      run_.ledger.pickupUnknown(key, held.issue);
     } else {
-      run_.ledger.pickupRefused(key, result->reply.status);
+      run_.ledger.pickupRefused(key, held.issue, result->reply.status);
     }
     return true;
   }
@@ -193,7 +195,13 @@ class Client {
   Connection connection_;
   std::mt19937_64 rng_;
   const std::uint32_t user_;
-  std::vector<CodeKey> held_;  // this client's acknowledged deposits, not yet picked up
+  /// One of this client's acknowledged deposits: its code, and which deposit
+  /// of that code it is (Ledger::depositAcked).
+  struct Held {
+    CodeKey key;
+    std::uint64_t issue = 0;
+  };
+  std::vector<Held> held_;  // this client's acknowledged deposits, not yet picked up
 };
 
 /// The client threads, started at construction.
