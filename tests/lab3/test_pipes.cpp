@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -113,7 +114,12 @@ TEST_F(Lab3Pipes, ChildExitsAtEndOfFile) {
 // does not close them, the first child never sees end of file.
 TEST_F(Lab3Pipes, SiblingDoesNotKeepMyPipeOpen) {
   PipeChild first = startParcelChild(options());
-  PipeChild second = startParcelChild(options());
+  // Its own data directory: a service holds its database file exclusively,
+  // so two parcel children on one file would wait for each other.
+  ServiceOptions elsewhere = options();
+  elsewhere.data_dir /= "second";
+  std::filesystem::create_directories(elsewhere.data_dir);
+  PipeChild second = startParcelChild(elsewhere);
   first.requests.reset();
   EXPECT_TRUE(exitsWithin(*first.child, 5s))
       << "the first child never saw end of file: the second child holds a copy of its pipe";
