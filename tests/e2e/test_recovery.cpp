@@ -220,6 +220,35 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
 }
 
+// The hard case: the child dies while a request is waiting for its reply.
+// SIGSTOP holds the vending child still, so the buy is surely waiting (in the
+// pipe, on its feedback semaphore) when SIGKILL comes. A dispatcher that waits
+// for the reply without ever looking whether the child lives hangs here.
+TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
+  ServerProcess server{options()};
+  ClientSession session = server.connect(5s);
+  Reply bought = callExpecting(session, buy("A1"), Status::kOk);
+  const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
+  ASSERT_NE(vending_pid, server.pid());
+  ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
+
+  ClientSession::Result waiting;
+  std::thread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
+  std::this_thread::sleep_for(300ms);  // the buy is in flight now: nobody can answer it
+  const Clock::time_point killed = Clock::now();
+  ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
+  asker.join();
+  const auto took = Clock::now() - killed;
+
+  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting);
+  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting);
+  EXPECT_LT(took, 3s) << "the answer should come soon after the death, not after a timeout";
+
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
 TEST_P(ChildDeath, ShutdownReapsEveryChild) {
   ServerProcess server{options()};
   std::vector<pid_t> children = waitForChildren(server, 3);
