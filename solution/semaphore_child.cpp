@@ -9,12 +9,11 @@
 /// locks are never held together (semaphore_child.hpp, ChildContext).
 #include "semaphore_child.hpp"
 
-#include <pthread.h>
-
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "detached_thread.hpp"
 #include "log.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
@@ -86,41 +85,13 @@ void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Tick
   answerRecord(context, record);
 }
 
-// A request thread's stack. glibc gives each thread 8 MiB and keeps only
-// about 40 MiB of finished threads' stacks for reuse: with more than a few
-// requests in flight every new thread mmaps a fresh stack and faults its pages
-// in. A request needs far less (SQLite's deepest statements stay under
-// 64 KiB), and 256 KiB stacks stay cached for every slot of the service.
-constexpr std::size_t kRequestStackBytes = 256 * 1024;
-
-/// What a request thread is handed: its context, its ticket, its wake-up.
+/// What a request thread runs: its context, its ticket, its wake-up.
 struct RequestJob {
   ChildContext& context;
   ThreadTracker::Ticket ticket;
   Wake wake;
+  void operator()() { serveOneRequest(context, std::move(ticket), wake); }
 };
-
-void* runRequestJob(void* raw) {
-  std::unique_ptr<RequestJob> job(static_cast<RequestJob*>(raw));
-  serveOneRequest(job->context, std::move(job->ticket), job->wake);
-  return nullptr;
-}
-
-// Starts a detached thread with a small stack for @p job (std::thread cannot
-// set the stack size). @return false if no thread could be had; the job is
-// then still the caller's.
-bool startRequestThread(std::unique_ptr<RequestJob>& job) {
-  pthread_attr_t attributes;
-  ::pthread_attr_init(&attributes);
-  ::pthread_attr_setstacksize(&attributes, kRequestStackBytes);
-  ::pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  pthread_t thread;
-  const int error = ::pthread_create(&thread, &attributes, runRequestJob, job.get());
-  ::pthread_attr_destroy(&attributes);
-  if (error != 0) return false;
-  job.release();  // the thread owns it now
-  return true;
-}
 
 }  // namespace
 
@@ -131,11 +102,10 @@ int runSemaphoreChild(ServiceState& state, ServiceChannel& channel, const Fd& re
     channel.doorbell.wait();
     if (channel.stopping.load()) break;  // the server has no requests left for us
     auto job = std::make_unique<RequestJob>(RequestJob{context, threads.enter(), noteWake()});
-    if (!startRequestThread(job)) {
-      // No thread to be had (out of memory or of threads): serve it here,
-      // slower but answered; its client would otherwise wait forever.
-      serveOneRequest(context, std::move(job->ticket), job->wake);
-    }
+    // A small stack (detached_thread.hpp says why). No thread to be had (out
+    // of memory or of threads): serve it here, slower but answered; its
+    // client would otherwise wait forever.
+    if (!startDetachedThread(job, kRequestStackBytes)) (*job)();
   }
   threads.waitUntilIdle(std::chrono::seconds(5));
   return 0;

@@ -36,8 +36,6 @@ namespace mc {
 
 namespace {
 
-std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
-
 Reply unavailable(Service service, const Request& request) {
   return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
 }
@@ -76,16 +74,6 @@ SemaphoreDispatcher::~SemaphoreDispatcher() {
     const int status = link->child->reapWithin(std::chrono::seconds(2));
     logLine(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " + describeWaitStatus(status));
   }
-}
-
-std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::currentLink(Service service) const {
-  std::scoped_lock lock(links_mutex_);
-  return links_[indexOf(service)];
-}
-
-std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::replaceLink(Service service, std::shared_ptr<Link> link) {
-  std::scoped_lock lock(links_mutex_);
-  return std::exchange(links_[indexOf(service)], std::move(link));
 }
 
 Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
@@ -127,17 +115,6 @@ bool SemaphoreDispatcher::awaitFeedback(Link& link, ReplySlot& slot) {
     // look catches a reply it posted just before it died, and leaves the
     // slot's count at 0 for its next user either way.
     if (!link.child->running()) return slot.feedback.tryWait();
-  }
-}
-
-void SemaphoreDispatcher::reapChildren() {
-  for (Service service : kServices) {
-    const std::shared_ptr<Link> link = currentLink(service);
-    if (!link->child->running()) continue;  // reaped before: the service was left down
-    if (!link->child->tryReap()) continue;  // still running
-    logError(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " +
-                                      describeWaitStatus(link->child->waitStatus()));
-    restartService(service);
   }
 }
 

@@ -2,7 +2,7 @@
 /// @brief Stage 4: a service whose child died gets a new one, started with
 /// fork + exec on a fresh Link, within a restart budget.
 /// Runs in: the server's main thread (reapChildren calls it after SIGCHLD).
-/// Owns: nothing of its own; the new Link goes to links_ (semaphore_dispatcher.cpp).
+/// Owns: nothing of its own; the new Link goes to links_ (replaceLink, semaphore_links.cpp).
 ///
 ///   main thread                                   connection threads
 ///   SIGCHLD -> reapChildren: tryReap, then        dispatch() copied the old
@@ -16,7 +16,6 @@
 /// The new child recovers the service's state from its SQLite file: a reply
 /// was sent only after its transaction committed, so everything that was
 /// acknowledged is there.
-#include <algorithm>
 #include <exception>
 #include <string>
 
@@ -25,21 +24,6 @@
 #include "service_exec.hpp"
 
 namespace mc {
-
-namespace {
-
-std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
-
-}  // namespace
-
-bool SemaphoreDispatcher::takeRestart(Service service) {
-  const auto now = std::chrono::steady_clock::now();
-  auto& recent = restarts_[indexOf(service)];
-  std::erase_if(recent, [&](auto at) { return now - at > kRestartWindow; });
-  if (recent.size() >= static_cast<std::size_t>(kMaxRestarts)) return false;
-  recent.push_back(now);
-  return true;
-}
 
 void SemaphoreDispatcher::restartService(Service service) {
   const std::string name{serviceName(service)};

@@ -10,12 +10,11 @@
 /// ChildContext, says what each one guards).
 #include "semaphore_child.hpp"
 
-#include <pthread.h>
-
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "detached_thread.hpp"
 #include "log.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
@@ -73,40 +72,12 @@ void serveOneRequest(ChildContext& context, [[maybe_unused]] ThreadTracker::Tick
   answerRecord(context, record);
 }
 
-// A request thread's stack. glibc gives each thread 8 MiB and keeps only
-// about 40 MiB of finished threads' stacks for reuse: with more than a few
-// requests in flight every new thread mmaps a fresh stack and faults its pages
-// in. A request needs far less (SQLite's deepest statements stay under
-// 64 KiB), and 256 KiB stacks stay cached for every slot of the service.
-constexpr std::size_t kRequestStackBytes = 256 * 1024;
-
-/// What a request thread is handed: its context and its ticket.
+/// What a request thread runs: its context and its ticket.
 struct RequestJob {
   ChildContext& context;
   ThreadTracker::Ticket ticket;
+  void operator()() { serveOneRequest(context, std::move(ticket)); }
 };
-
-void* runRequestJob(void* raw) {
-  std::unique_ptr<RequestJob> job(static_cast<RequestJob*>(raw));
-  serveOneRequest(job->context, std::move(job->ticket));
-  return nullptr;
-}
-
-// Starts a detached thread with a small stack for @p job (std::thread cannot
-// set the stack size). @return false if no thread could be had; the job is
-// then still the caller's. ([[maybe_unused]]: until runSemaphoreChild calls it.)
-[[maybe_unused]] bool startRequestThread(std::unique_ptr<RequestJob>& job) {
-  pthread_attr_t attributes;
-  ::pthread_attr_init(&attributes);
-  ::pthread_attr_setstacksize(&attributes, kRequestStackBytes);
-  ::pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  pthread_t thread;
-  const int error = ::pthread_create(&thread, &attributes, runRequestJob, job.get());
-  ::pthread_attr_destroy(&attributes);
-  if (error != 0) return false;
-  job.release();  // the thread owns it now
-  return true;
-}
 
 }  // namespace
 
@@ -119,8 +90,9 @@ int runSemaphoreChild([[maybe_unused]] ServiceState& state, [[maybe_unused]] Ser
   //   - Loop: channel.doorbell.wait(); then if channel.stopping.load() is set, break: the
   //     server has no requests left for us (it sets the flag, then rings once more).
   //   - Otherwise make a std::make_unique<RequestJob>(RequestJob{context, threads.enter()})
-  //     and startRequestThread(job). If that fails, serve it in this thread
-  //     (serveOneRequest(context, std::move(job->ticket))): slower, but the client gets a reply.
+  //     and startDetachedThread(job, kRequestStackBytes) (detached_thread.hpp: a thread with
+  //     a small stack that owns the job). If that fails, serve it in this thread ((*job)()):
+  //     slower, but the client gets a reply.
   //   - The request thread reads the record (serveOneRequest), not this loop; and never wait
   //     for a request thread here: the next ring must be picked up at once.
   //   - After the loop: threads.waitUntilIdle(a few seconds), return 0.

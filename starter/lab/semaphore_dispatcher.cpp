@@ -37,9 +37,6 @@ namespace mc {
 
 namespace {
 
-// links_[indexOf(service)] is the service's Link.
-std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
-
 // The answer when a service's child is gone.
 [[maybe_unused]] Reply unavailable(Service service, const Request& request) {
   return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
@@ -77,16 +74,6 @@ SemaphoreDispatcher::~SemaphoreDispatcher() {
   notImplemented(4, "SemaphoreDispatcher::~SemaphoreDispatcher in semaphore_dispatcher.cpp");
 }
 
-std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::currentLink(Service service) const {
-  std::scoped_lock lock(links_mutex_);
-  return links_[indexOf(service)];
-}
-
-std::shared_ptr<SemaphoreDispatcher::Link> SemaphoreDispatcher::replaceLink(Service service, std::shared_ptr<Link> link) {
-  std::scoped_lock lock(links_mutex_);
-  return std::exchange(links_[indexOf(service)], std::move(link));
-}
-
 Reply SemaphoreDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_unused]] const Request& request) {
   // TODO(lab4): a link, a slot, a round trip, the slot back.
   //   - const std::shared_ptr<Link> link = currentLink(service), ONCE, and only that copy from
@@ -122,18 +109,6 @@ bool SemaphoreDispatcher::awaitFeedback([[maybe_unused]] Link& link, [[maybe_unu
   //     before the child died, and leaves the count at 0 for the slot's next user.
   //   - Timed out but the child lives: it is just slow; wait again.
   notImplemented(4, "SemaphoreDispatcher::awaitFeedback in semaphore_dispatcher.cpp");
-}
-
-// Given. restartService is yours in lab 5 (service_restart.cpp).
-void SemaphoreDispatcher::reapChildren() {
-  for (Service service : kServices) {
-    const std::shared_ptr<Link> link = currentLink(service);
-    if (!link->child->running()) continue;  // reaped before: the service was left down
-    if (!link->child->tryReap()) continue;  // still running
-    logError(link->child->name(), "service child " + std::to_string(link->child->pid()) + " " +
-                                      describeWaitStatus(link->child->waitStatus()));
-    restartService(service);
-  }
 }
 
 }  // namespace mc

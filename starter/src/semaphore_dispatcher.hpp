@@ -41,7 +41,7 @@ class SemaphoreDispatcher final : public Dispatcher {
   /// UNAVAILABLE if the child is gone or dies meanwhile. Thread-safe.
   Reply dispatch(Service service, const Request& request) override;
   /// @brief Reaps children that have exited and restarts their services
-  /// (restartService). Main thread only.
+  /// (restartService). Main thread only. (Given: semaphore_links.cpp.)
   void reapChildren() override;
 
   /// Restarts allowed per service within kRestartWindow; after that the
@@ -68,6 +68,8 @@ class SemaphoreDispatcher final : public Dispatcher {
     std::unique_ptr<ChildProcess> child;   // declared last: reaped before the rest goes
   };
 
+  // Given (semaphore_links.cpp): the table of current links.
+
   /// @brief The service's link right now. Thread-safe (takes links_mutex_).
   std::shared_ptr<Link> currentLink(Service service) const;
   /// @brief Makes @p link the service's link. @return the one it replaces
@@ -84,7 +86,7 @@ class SemaphoreDispatcher final : public Dispatcher {
   void restartService(Service service);
   /// @brief Counts one restart of @p service against the budget.
   /// @return false if kMaxRestarts happened within kRestartWindow already.
-  /// Main thread only. (service_restart.cpp)
+  /// Main thread only. (Given: semaphore_links.cpp.)
   bool takeRestart(Service service);
 
   mutable std::mutex links_mutex_;
