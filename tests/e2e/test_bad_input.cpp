@@ -22,14 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class BadInput : public ::testing::TestWithParam<int> {
- protected:
-  ServerOptions options() const {
-    ServerOptions options;
-    options.stage = GetParam();
-    return options;
-  }
-};
+class BadInput : public StageTest {};
 
 // A well-formed request frame for @p command with @p id. STATUS carries the
 // staff PIN the harness starts every server with (kTestStaffPin).

@@ -22,14 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Functional : public ::testing::TestWithParam<int> {
- protected:
-  ServerOptions options() const {
-    ServerOptions options;
-    options.stage = GetParam();
-    return options;
-  }
-};
+class Functional : public StageTest {};
 
 TEST_P(Functional, ParcelDepositThenPickupOnce) {
   ServerProcess server{options()};

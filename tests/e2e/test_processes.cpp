@@ -21,14 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class ServiceProcesses : public ::testing::TestWithParam<int> {
- protected:
-  ServerOptions options() const {
-    ServerOptions options;
-    options.stage = GetParam();
-    return options;
-  }
-};
+class ServiceProcesses : public StageTest {};
 
 
 TEST_P(ServiceProcesses, ExactlyThreeChildrenEachServingOneService) {

@@ -25,14 +25,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class ChildDeath : public ::testing::TestWithParam<int> {
- protected:
-  ServerOptions options() const {
-    ServerOptions options;
-    options.stage = GetParam();
-    return options;
-  }
-};
+class ChildDeath : public StageTest {};
 
 // Stage 3 only: no restart, the service stays down.
 class DeadChildStaysDown : public ChildDeath {};

@@ -105,14 +105,7 @@ void warmUp(const ServerProcess& server) {
   std::this_thread::sleep_for(200ms);
 }
 
-class Hostile : public ::testing::TestWithParam<int> {
- protected:
-  ServerOptions options() const {
-    ServerOptions options;
-    options.stage = GetParam();
-    return options;
-  }
-};
+class Hostile : public StageTest {};
 
 // ---------------------------------------------------------------------------
 // Broken frames

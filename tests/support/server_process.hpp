@@ -20,6 +20,7 @@
 /// leftovers() can see it (and the destructor can kill it) deterministically.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -172,5 +173,19 @@ struct ProgramResult {
 /// collects its output, kills it after @p timeout.
 ProgramResult runProgram(const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout = 10s);
+
+/// A test suite run once per server stage: GetParam() is the stage (see
+/// labStages() in test_client.hpp), options() a server of that stage.
+/// Each suite derives its own fixture from it, e.g.
+/// `class Functional : public StageTest {};`
+class StageTest : public ::testing::TestWithParam<int> {
+ protected:
+  /// @brief Default options for a server of this test's stage.
+  ServerOptions options() const {
+    ServerOptions options;
+    options.stage = GetParam();
+    return options;
+  }
+};
 
 }  // namespace mc::test
