@@ -69,10 +69,4 @@ int ChildProcess::reapWithin(std::chrono::milliseconds grace) {
   return status_;
 }
 
-std::string describeWaitStatus(int status) {
-  if (WIFEXITED(status)) return "exited with " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "stopped";
-}
-
 }  // namespace mc

@@ -55,14 +55,4 @@ IncomingReply readReply(const Fd& connection) {
   return in;
 }
 
-bool writeRequest(const Fd& connection, const Request& request) {
-  Bytes frame = encodeRequest(request);  // one buffer, so one writeAll
-  return writeAll(connection, frame.data(), frame.size());
-}
-
-bool writeReply(const Fd& connection, const Reply& reply) {
-  Bytes frame = encodeReply(reply);
-  return writeAll(connection, frame.data(), frame.size());
-}
-
 }  // namespace mc

@@ -44,14 +44,6 @@ Fd openListenSocket(const std::string& host, std::uint16_t port, int backlog) {
   return listener;
 }
 
-std::uint16_t boundPort(const Fd& listener) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throwErrno("getsockname");
-  return ntohs(address.sin_port);
-}
-
 Fd acceptConnection(const Fd& listener) {
   Fd client{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
   if (client) return client;

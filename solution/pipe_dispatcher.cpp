@@ -21,10 +21,6 @@ namespace {
 
 std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
 
-Reply unavailable(Service service, const Request& request) {
-  return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
-}
-
 }  // namespace
 
 PipeDispatcher::PipeDispatcher(const ServiceOptions& options) {
@@ -59,9 +55,9 @@ Reply PipeDispatcher::dispatch(Service service, const Request& request) {
   std::scoped_lock lock(link.mutex);
   const RequestRecord record = packRequest(request, 0);
   traceHop(Hop::kPipeWrite, request.trace_id);
-  if (!writeAll(link.requests, &record, sizeof record)) return unavailable(service, request);
+  if (!writeAll(link.requests, &record, sizeof record)) return unavailableReply(service, request);
   ReplyRecord reply;
-  if (readExactly(link.replies, &reply, sizeof reply) != IoStatus::kOk) return unavailable(service, request);
+  if (readExactly(link.replies, &reply, sizeof reply) != IoStatus::kOk) return unavailableReply(service, request);
   traceHop(Hop::kFeedbackWake, request.trace_id);
   if (auto unpacked = unpackReply(reply)) return *unpacked;
   return makeReply(request, Status::kInternalError, "corrupt reply record");

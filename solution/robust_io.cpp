@@ -77,15 +77,4 @@ bool writeAll(const Fd& fd, const void* buffer, std::size_t size) {
   return true;  // every byte is in the kernel's hands
 }
 
-const char* ioStatusName(IoStatus status) {
-  switch (status) {
-    case IoStatus::kOk: return "ok";
-    case IoStatus::kClosed: return "closed";
-    case IoStatus::kTruncated: return "truncated";
-    case IoStatus::kTimedOut: return "timed out";
-    case IoStatus::kError: return "error";
-  }
-  return "unknown";
-}
-
 }  // namespace mc

@@ -24,17 +24,6 @@ namespace mc {
 
 namespace {
 
-Reply runRecord(ChildContext& context, const RequestRecord& record) {
-  const std::optional<Request> request = unpackRequest(record);
-  if (!request) {
-    Request echo;
-    echo.request_id = record.request_id;
-    return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
-  }
-  std::scoped_lock lock(context.state_mutex);
-  return context.state.handle(*request);
-}
-
 void logChildError(ChildContext& context, const std::string& what) {
   logError(std::string(serviceName(context.state.service())), what);
 }
@@ -59,7 +48,12 @@ void answerRecord(ChildContext& context, const RequestRecord& record) {
   }
   ReplySlot& slot = context.channel.slots[record.slot];
   const std::int64_t started = tracing() ? traceClock() : 0;
-  slot.reply = packReply(runRecord(context, record));
+  {
+    // Every request thread of this child shares one ServiceState (and its
+    // SQLite connection): one request at a time on it.
+    std::scoped_lock lock(context.state_mutex);
+    slot.reply = packReply(runRecord(context, record));
+  }
   traceSpan(Hop::kWork, record.trace_id, started);
   traceHop(Hop::kFeedback, record.trace_id);
   slot.feedback.post();  // the reply is in place: wake exactly its owner

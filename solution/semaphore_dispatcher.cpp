@@ -36,10 +36,6 @@ namespace mc {
 
 namespace {
 
-Reply unavailable(Service service, const Request& request) {
-  return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
-}
-
 // How often a waiting connection thread looks whether its child is still alive.
 constexpr std::chrono::milliseconds kLivenessCheck{100};
 
@@ -82,7 +78,7 @@ Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
   const std::shared_ptr<Link> link = currentLink(service);
   std::optional<std::uint32_t> slot;
   while (!slot) {  // all slots busy: wait, but not for a dead child
-    if (!link->child->running()) return unavailable(service, request);
+    if (!link->child->running()) return unavailableReply(service, request);
     slot = link->slots.acquire(kLivenessCheck);
   }
   Reply reply = roundTrip(*link, service, request, *slot);
@@ -96,11 +92,11 @@ Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request&
   // One write of at most PIPE_BUF bytes: atomic, even with other threads
   // writing to the same pipe. EPIPE here means the child is gone.
   traceHop(Hop::kPipeWrite, request.trace_id);
-  if (!writeAll(link.requests, &record, sizeof record)) return unavailable(service, request);
+  if (!writeAll(link.requests, &record, sizeof record)) return unavailableReply(service, request);
   traceHop(Hop::kDoorbell, request.trace_id);
   link.channel->doorbell.post();
   ReplySlot& reply_slot = link.channel->slots[slot];
-  if (!awaitFeedback(link, reply_slot)) return unavailable(service, request);
+  if (!awaitFeedback(link, reply_slot)) return unavailableReply(service, request);
   traceHop(Hop::kFeedbackWake, request.trace_id);
   if (auto reply = unpackReply(reply_slot.reply)) return *reply;
   return makeReply(request, Status::kInternalError, "corrupt reply record");

@@ -1,7 +1,7 @@
 /// @file service_child.cpp
 /// @brief A service child's first steps after fork(), and its stage 3 loop.
-/// Runs in: the server (spawnServiceChild) and, from the marked point on, in
-/// the service child.
+/// Runs in: a service child (spawnServiceChild, spawn_service.cpp, forks it
+/// and calls the first two functions here, in the child).
 #include "service_child.hpp"
 
 #include <signal.h>
@@ -18,8 +18,6 @@
 #include "trace.hpp"
 
 namespace mc {
-
-namespace {
 
 // Closes every descriptor from 3 up except those in @p keep.
 //
@@ -44,29 +42,6 @@ void keepOnlyDescriptors(std::vector<int> keep) {
 void dieWithParent(pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(1);
-}
-
-}  // namespace
-
-std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initializer_list<int> keep_fds,
-                                                const std::function<int()>& body) {
-  const pid_t server = ::getpid();
-  const std::string name{serviceName(service)};
-  return std::make_unique<ChildProcess>(name, [&] {
-    // In the child from here on.
-    std::vector<int> keep(keep_fds);
-    keep.push_back(traceDescriptor());  // -1 unless --trace
-    keepOnlyDescriptors(keep);
-    dieWithParent(server);
-    // Ctrl-C reaches the whole process group, and `pkill cabinetd` every
-    // process of that name; either way the server decides when we stop, after
-    // the requests in flight are answered.
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
-    ::signal(SIGPIPE, SIG_IGN);  // a write to a closed pipe fails with EPIPE instead
-    logLine(name, "service child started");
-    return body();
-  });
 }
 
 int runPipeChild(ServiceState& state, const Fd& requests, const Fd& replies) {

@@ -3,7 +3,6 @@
 /// Runs in: the server (the handlers run in whichever thread the kernel picks).
 #include "shutdown_signals.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -43,17 +42,12 @@ void install(int signal_number, void (*handler)(int)) {
   if (::sigaction(signal_number, &action, nullptr) != 0) throwErrno("sigaction");
 }
 
-void makeNonBlocking(const Fd& fd) {
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) throwErrno("fcntl");
-}
-
 }  // namespace
 
 ShutdownSignals::ShutdownSignals() : stop_{makePipe()}, child_{makePipe()} {
-  makeNonBlocking(stop_.write_end);
-  makeNonBlocking(child_.write_end);
-  makeNonBlocking(child_.read_end);  // drainChildEvents reads until empty
+  setNonBlocking(stop_.write_end);
+  setNonBlocking(child_.write_end);
+  setNonBlocking(child_.read_end);  // drainChildEvents reads until empty
   g_stop_write.store(stop_.write_end.get());
   g_child_write.store(child_.write_end.get());
   // A client that closes early must cost us a failed write (EPIPE), not the

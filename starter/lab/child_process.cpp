@@ -71,10 +71,4 @@ int ChildProcess::reapWithin([[maybe_unused]] std::chrono::milliseconds grace) {
   notImplemented(3, "ChildProcess::reapWithin in child_process.cpp");
 }
 
-std::string describeWaitStatus(int status) {
-  if (WIFEXITED(status)) return "exited with " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "stopped";
-}
-
 }  // namespace mc

@@ -39,14 +39,4 @@ IncomingReply readReply([[maybe_unused]] const Fd& connection) {
   notImplemented(1, "readReply in frame_io.cpp");
 }
 
-bool writeRequest(const Fd& connection, const Request& request) {
-  Bytes frame = encodeRequest(request);  // one buffer, so one writeAll
-  return writeAll(connection, frame.data(), frame.size());
-}
-
-bool writeReply(const Fd& connection, const Reply& reply) {
-  Bytes frame = encodeReply(reply);
-  return writeAll(connection, frame.data(), frame.size());
-}
-
 }  // namespace mc

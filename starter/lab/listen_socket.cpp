@@ -48,14 +48,6 @@ Fd openListenSocket([[maybe_unused]] const std::string& host, [[maybe_unused]] s
   notImplemented(1, "openListenSocket in listen_socket.cpp");
 }
 
-std::uint16_t boundPort(const Fd& listener) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throwErrno("getsockname");
-  return ntohs(address.sin_port);
-}
-
 Fd acceptConnection([[maybe_unused]] const Fd& listener) {
   // TODO(lab1): ::accept4 with SOCK_CLOEXEC (we do not need the peer's address: pass
   //   null for it and its length), straight into an Fd; return it if it is valid.

@@ -25,13 +25,9 @@ namespace mc {
 namespace {
 
 // links_[indexOf(service)] is the service's Link. ([[maybe_unused]] only keeps
-// the compiler quiet until your code calls these two helpers.)
+// the compiler quiet until your code calls it.) unavailableReply(service,
+// request), the answer when a child is gone, is in dispatcher.hpp.
 [[maybe_unused]] std::size_t indexOf(Service service) { return static_cast<std::size_t>(service) - 1; }
-
-// The answer when a service's child is gone.
-[[maybe_unused]] Reply unavailable(Service service, const Request& request) {
-  return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
-}
 
 }  // namespace
 
@@ -65,7 +61,7 @@ Reply PipeDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_unused]
   //   - packRequest(request, 0) (stage 3 has no slots) and writeAll it to link.requests.
   //   - readExactly one ReplyRecord from link.replies.
   //   - A failed write (EPIPE) or any read result but kOk means the child is gone: return
-  //     unavailable(...), never wait or retry.
+  //     unavailableReply(...), never wait or retry.
   //   - unpackReply; if that fails: makeReply(request, Status::kInternalError, ...).
   notImplemented(3, "PipeDispatcher::dispatch in pipe_dispatcher.cpp");
 }

@@ -51,15 +51,4 @@ bool writeAll([[maybe_unused]] const Fd& fd, [[maybe_unused]] const void* buffer
   notImplemented(1, "writeAll in robust_io.cpp");
 }
 
-const char* ioStatusName(IoStatus status) {
-  switch (status) {
-    case IoStatus::kOk: return "ok";
-    case IoStatus::kClosed: return "closed";
-    case IoStatus::kTruncated: return "truncated";
-    case IoStatus::kTimedOut: return "timed out";
-    case IoStatus::kError: return "error";
-  }
-  return "unknown";
-}
-
 }  // namespace mc

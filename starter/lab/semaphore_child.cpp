@@ -23,24 +23,6 @@
 
 namespace mc {
 
-namespace {
-
-// Runs one record against the service, under state_mutex. A record that does
-// not unpack is answered BAD_REQUEST (its request_id still comes back).
-// ([[maybe_unused]]: until your answerRecord calls it.)
-[[maybe_unused]] Reply runRecord(ChildContext& context, const RequestRecord& record) {
-  const std::optional<Request> request = unpackRequest(record);
-  if (!request) {
-    Request echo;
-    echo.request_id = record.request_id;
-    return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
-  }
-  std::scoped_lock lock(context.state_mutex);
-  return context.state.handle(*request);
-}
-
-}  // namespace
-
 bool takeRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] RequestRecord& record) {
   // TODO(lab4): take ONE whole record off the request pipe.
   //   - Under a std::scoped_lock on context.read_mutex (and nothing else): readExactly one
@@ -57,8 +39,11 @@ void answerRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] const
   //   - record.slot >= kSlotsPerService: there is no slot to answer in; logError and return.
   //     Never index channel.slots with a number you have not checked.
   //   - ReplySlot& slot = context.channel.slots[record.slot];
-  //     slot.reply = packReply(runRecord(context, record)); THEN slot.feedback.post().
-  //     The order matters: the post tells the waiting server thread the reply is there.
+  //   - Under a std::scoped_lock on context.state_mutex (every request thread of this child
+  //     shares one ServiceState and its SQLite connection; the lock makes them take turns):
+  //     slot.reply = packReply(runRecord(context, record)).
+  //   - THEN, with the lock let go, slot.feedback.post(). The order matters: the post tells
+  //     the waiting server thread the reply is there.
   notImplemented(4, "answerRecord in semaphore_child.cpp");
 }
 

@@ -37,11 +37,6 @@ namespace mc {
 
 namespace {
 
-// The answer when a service's child is gone.
-[[maybe_unused]] Reply unavailable(Service service, const Request& request) {
-  return makeReply(request, Status::kUnavailable, std::string(serviceName(service)) + " service is not running");
-}
-
 // How often a waiting connection thread looks whether its child is still alive.
 [[maybe_unused]] constexpr std::chrono::milliseconds kLivenessCheck{100};
 
@@ -79,7 +74,7 @@ Reply SemaphoreDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_un
   //   - const std::shared_ptr<Link> link = currentLink(service), ONCE, and only that copy from
   //     here on: in lab 5 a dead child's link gets replaced while requests still use it.
   //   - Loop until link->slots.acquire(kLivenessCheck) gives a slot; before each try, if
-  //     !link->child->running(), return unavailable(...). (All 64 slots busy: we wait, but
+  //     !link->child->running(), return unavailableReply(...). (All 64 slots busy: we wait, but
   //     never for a child that is dead.)
   //   - reply = roundTrip(*link, service, request, slot); then link->slots.release(slot) on
   //     EVERY path, UNAVAILABLE included, or the pool shrinks until nobody gets a slot.
@@ -92,9 +87,9 @@ Reply SemaphoreDispatcher::roundTrip([[maybe_unused]] Link& link, [[maybe_unused
   // TODO(lab4): the request goes out through the pipe, the reply comes back in the slot.
   //   - writeAll(link.requests, packRequest(request, slot)): a single write of at most
   //     PIPE_BUF bytes is atomic, so records of concurrent threads never interleave and no
-  //     lock is needed. false (EPIPE: the child is gone): return unavailable(...).
+  //     lock is needed. false (EPIPE: the child is gone): return unavailableReply(...).
   //   - link.channel->doorbell.post(): exactly one ring per record, AFTER the write.
-  //   - awaitFeedback on link.channel->slots[slot]; false: return unavailable(...).
+  //   - awaitFeedback on link.channel->slots[slot]; false: return unavailableReply(...).
   //   - unpackReply(slots[slot].reply); on failure makeReply(request, Status::kInternalError, ...).
   notImplemented(4, "SemaphoreDispatcher::roundTrip in semaphore_dispatcher.cpp");
 }

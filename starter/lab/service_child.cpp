@@ -1,11 +1,12 @@
 /// @file service_child.cpp
 /// @brief A service child's first steps after fork(), and its stage 3 loop.
-/// Runs in: the server (spawnServiceChild) and, from the marked point on, in
-/// the service child.
+/// Runs in: a service child (spawnServiceChild, spawn_service.cpp, forks it
+/// and calls the first two functions here, in the child).
 /// Owns: nothing past the fork; the child owns the descriptors it keeps.
 ///
-/// Your version (lab 3). spawnServiceChild is given: it shows the order of a
-/// child's first steps. You write the two steps it calls and the child's loop.
+/// Your version (lab 3). spawnServiceChild is given (starter/src/spawn_service.cpp):
+/// it shows the order of a child's first steps. You write the two steps it
+/// calls and the child's loop.
 #include "service_child.hpp"
 
 #include <signal.h>
@@ -22,8 +23,6 @@
 #include "todo.hpp"
 
 namespace mc {
-
-namespace {
 
 // Closes every descriptor from 3 up except those in @p keep.
 //
@@ -48,27 +47,6 @@ void dieWithParent([[maybe_unused]] pid_t parent) {
   //   - The race: the server may have died BEFORE the prctl call took effect; then the
   //     signal never comes. So check afterwards: if ::getppid() != parent, ::_exit(1).
   notImplemented(3, "dieWithParent in service_child.cpp");
-}
-
-}  // namespace
-
-std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initializer_list<int> keep_fds,
-                                                const std::function<int()>& body) {
-  const pid_t server = ::getpid();
-  const std::string name{serviceName(service)};
-  return std::make_unique<ChildProcess>(name, [&] {
-    // In the child from here on.
-    keepOnlyDescriptors(keep_fds);
-    dieWithParent(server);
-    // Ctrl-C reaches the whole process group, and `pkill cabinetd` every
-    // process of that name; either way the server decides when we stop, after
-    // the requests in flight are answered.
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
-    ::signal(SIGPIPE, SIG_IGN);  // a write to a closed pipe fails with EPIPE instead
-    logLine(name, "service child started");
-    return body();
-  });
 }
 
 int runPipeChild([[maybe_unused]] ServiceState& state, [[maybe_unused]] const Fd& requests,

@@ -15,7 +15,6 @@
 /// std::string, printf, mutexes and our logger are not.
 #include "shutdown_signals.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,11 +32,6 @@ namespace {
 std::atomic<int> g_stop_write{-1};
 std::atomic<int> g_child_write{-1};
 
-void makeNonBlocking(const Fd& fd) {
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) throwErrno("fcntl");
-}
-
 // TODO(lab5): write here, in this anonymous namespace:
 //   - poke(const std::atomic<int>& fd): save errno, load fd; if >= 0, ::write ONE byte to it
 //     (raw write, not writeAll: robust_io may log); ignore a failure (EAGAIN: the pipe is full,
@@ -52,9 +46,9 @@ void makeNonBlocking(const Fd& fd) {
 }  // namespace
 
 ShutdownSignals::ShutdownSignals() : stop_{makePipe()}, child_{makePipe()} {
-  makeNonBlocking(stop_.write_end);
-  makeNonBlocking(child_.write_end);
-  makeNonBlocking(child_.read_end);  // drainChildEvents reads until empty
+  setNonBlocking(stop_.write_end);
+  setNonBlocking(child_.write_end);
+  setNonBlocking(child_.read_end);  // drainChildEvents reads until empty
   g_stop_write.store(stop_.write_end.get());
   g_child_write.store(child_.write_end.get());
   // TODO(lab5): now that the globals point at the pipes, install the handlers:

@@ -68,10 +68,6 @@ namespace {
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-std::string_view asText(std::span<const std::uint8_t> bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -155,29 +151,6 @@ Decoded<Reply> decodeReply([[maybe_unused]] const ReplyHeader& header,
   //   the service (isKnownService): an unknown one is kBadPayload. Fill served_by
   //   from the header's service, pid and tid.
   notImplemented(1, "decodeReply in wire_codec.cpp");
-}
-
-// ---------------------------------------------------------------------------
-// Whole frames in memory (tests, fuzzing)
-// ---------------------------------------------------------------------------
-
-Decoded<Request> decodeRequestFrame(std::span<const std::uint8_t> frame) {
-  // Too short to hold a header: no field of it can be trusted.
-  if (frame.size() < kRequestHeaderSize) return {std::nullopt, FrameError::kBadPayload};
-  RequestHeader header = parseRequestHeader(frame.first<kRequestHeaderSize>());
-  if (FrameError error = checkRequestHeader(header); error != FrameError::kNone) {
-    return {std::nullopt, error};
-  }
-  return decodeRequest(header, asText(frame.subspan(kRequestHeaderSize)));
-}
-
-Decoded<Reply> decodeReplyFrame(std::span<const std::uint8_t> frame) {
-  if (frame.size() < kReplyHeaderSize) return {std::nullopt, FrameError::kBadPayload};
-  ReplyHeader header = parseReplyHeader(frame.first<kReplyHeaderSize>());
-  if (FrameError error = checkReplyHeader(header); error != FrameError::kNone) {
-    return {std::nullopt, error};
-  }
-  return decodeReply(header, asText(frame.subspan(kReplyHeaderSize)));
 }
 
 }  // namespace mc

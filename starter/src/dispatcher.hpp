@@ -12,6 +12,10 @@
 namespace mc {
 
 /// Sends requests to services and brings their replies back.
+/// @brief The reply when @p service's child is gone: UNAVAILABLE, naming the
+/// service. Used by the stage 3 and 4 dispatchers. (dispatcher.cpp)
+Reply unavailableReply(Service service, const Request& request);
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;

@@ -24,6 +24,11 @@ Pipe makePipe() {
   return Pipe{Fd{ends[0]}, Fd{ends[1]}};
 }
 
+void setNonBlocking(const Fd& fd) {
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) throwErrno("fcntl");
+}
+
 void throwErrno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
 }

@@ -56,6 +56,10 @@ struct Pipe {
 /// @throws std::system_error naming pipe2 on failure.
 Pipe makePipe();
 
+/// @brief Sets O_NONBLOCK on @p fd: a read or write that would block fails
+/// with EAGAIN instead. @throws std::system_error naming fcntl on failure.
+void setNonBlocking(const Fd& fd);
+
 /// @brief Throws std::system_error for @p what with the current errno.
 [[noreturn]] void throwErrno(const char* what);
 

@@ -42,6 +42,11 @@ struct ChildContext {
 /// Thread safety: thread-safe (that is what read_mutex is for).
 bool takeRecord(ChildContext& context, RequestRecord& record);
 
+/// @brief Runs @p record on the service's state. A record that does not
+/// unpack is answered BAD_REQUEST (its request_id still comes back).
+/// The caller holds state_mutex. Given (run_record.cpp); answerRecord calls it.
+Reply runRecord(ChildContext& context, const RequestRecord& record);
+
 /// @brief Answers @p record in the reply slot it names: runs it on the state
 /// (under state_mutex), writes the packed reply into that slot, then posts
 /// the slot's feedback, in that order, so the waiting connection thread

@@ -1,11 +1,16 @@
 /// @file service_child.hpp
 /// @brief Starting a service's child process, and the stage 3 child's loop.
-/// Runs in: the server (spawnServiceChild) and the service child (the rest).
+/// Runs in: the server (spawnServiceChild, spawn_service.cpp) and the service
+/// child (the rest; keepOnlyDescriptors, dieWithParent and runPipeChild are
+/// lab 3's, service_child.cpp).
 #pragma once
+
+#include <sys/types.h>
 
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <vector>
 
 #include "child_process.hpp"
 #include "fd.hpp"
@@ -24,6 +29,17 @@ namespace mc {
 /// @throws std::system_error naming fork on failure.
 std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initializer_list<int> keep_fds,
                                                 const std::function<int()>& body);
+
+/// @brief In a new child: closes every descriptor from 3 up except those in
+/// @p keep (numbers below 3, and -1, are ignored). fork() copies every open
+/// descriptor, and each stray copy of a pipe's write end hides end of file
+/// from that pipe's reader. (service_child.cpp, lab 3; spawnServiceChild calls it.)
+void keepOnlyDescriptors(std::vector<int> keep);
+
+/// @brief In a new child: asks the kernel to SIGKILL us when the server dies,
+/// and exits at once if @p parent (the server's pid) has died already.
+/// (service_child.cpp, lab 3; spawnServiceChild calls it.)
+void dieWithParent(pid_t parent);
 
 /// @brief Stage 3, in the child: read one RequestRecord from @p requests, run
 /// it, write the ReplyRecord to @p replies; repeat until @p requests reaches
