@@ -12,10 +12,6 @@
 namespace mc {
 
 /// Sends requests to services and brings their replies back.
-/// @brief The reply when @p service's child is gone: UNAVAILABLE, naming the
-/// service. Used by the stage 3 and 4 dispatchers. (dispatcher.cpp)
-Reply unavailableReply(Service service, const Request& request);
-
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
@@ -32,5 +28,9 @@ class Dispatcher {
   /// loop after SIGCHLD). Their services answer UNAVAILABLE from then on.
   virtual void reapChildren() {}
 };
+
+/// @brief The reply when @p service's child is gone: UNAVAILABLE, naming the
+/// service. Used by the stage 3 and 4 dispatchers. (dispatcher.cpp)
+Reply unavailableReply(Service service, const Request& request);
 
 }  // namespace mc
