@@ -44,7 +44,8 @@ namespace mc {
 /// A statement that returned a row but has not reached its end keeps the
 /// connection's read transaction open, so outside a Transaction later changes
 /// are not committed until it is destroyed or reset(). Keep statements in the
-/// smallest scope that reads them.
+/// smallest scope that reads them. (Transaction::commit() rewinds any that
+/// are still open: a read left open past COMMIT would stop every checkpoint.)
 class Statement {
  public:
   /// @brief Takes ownership of @p stmt (finalized by the destructor).
@@ -126,6 +127,11 @@ class Database {
   std::int64_t changes() const noexcept;
 
  private:
+  friend class Transaction;  // calls endOpenReads() before COMMIT
+
+  /// Rewinds every statement of this connection still part-way through its
+  /// rows, which ends the reads they hold open.
+  void endOpenReads() noexcept;
   /// Sets how long the WAL may grow before a commit checkpoints it.
   void setAutoCheckpoint();
   /// Finalizes every cached statement (none may be lent), closes db_.
@@ -147,7 +153,9 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
   /// @brief Rolls back unless commit() succeeded. Never throws.
   ~Transaction();
-  /// @brief Makes the changes permanent.
+  /// @brief Makes the changes permanent. Statements of the connection still
+  /// part-way through their rows are rewound first (read what you need from
+  /// them before committing).
   /// @throws std::runtime_error on failure (the destructor then rolls back).
   void commit();
 

@@ -84,6 +84,31 @@ TEST_F(DatabaseTest, AbandonedReadDoesNotHoldBackLaterWrites) {
   EXPECT_EQ(reopened.queryInt("SELECT COUNT(*) FROM t"), 4);
 }
 
+// A SELECT that returned its row and was left there (LIMIT 1, read, then the
+// UPDATE) still holds a read when the transaction commits. Were that read
+// left open past COMMIT, SQLite could never checkpoint the log nor start it
+// over, and the -wal file would grow by every commit: three times the
+// checkpoint interval of commits would leave three intervals of log.
+TEST_F(DatabaseTest, ReadOpenAtCommitDoesNotStopTheLogFromBeingCheckpointed) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  const std::int64_t interval = db.queryInt("PRAGMA wal_autocheckpoint");  // pages
+  for (std::int64_t n = 0; n < 3 * interval; ++n) {
+    Transaction tx{db};
+    Statement first = db.prepare("SELECT x FROM t ORDER BY x LIMIT 1");
+    ASSERT_TRUE(first.step());  // a row, and the read stays open
+    Statement bump = db.prepare("UPDATE t SET x = x + 1 WHERE x = ?");
+    bump.bind(1, first.columnInt(0));
+    bump.step();
+    tx.commit();  // one page changed: one frame in the log
+  }
+  // A log frame is a page plus a 24-byte header; a few frames of slack.
+  const auto most = static_cast<std::uintmax_t>((interval + 16) * (4096 + 24));
+  const std::filesystem::path log = dir_ / "test.db-wal";
+  ASSERT_TRUE(std::filesystem::exists(log));
+  EXPECT_LE(std::filesystem::file_size(log), most) << "the log was never checkpointed";
+}
+
 TEST_F(DatabaseTest, TwoLiveStatementsOfOneTextAreIndependent) {
   Database db{file()};
   fillOneTwoThree(db);
