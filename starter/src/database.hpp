@@ -125,6 +125,10 @@ class Database {
   std::int64_t queryInt(std::string_view sql);
   /// @brief How many rows the last INSERT, UPDATE or DELETE changed.
   std::int64_t changes() const noexcept;
+  /// @brief True while a transaction is open on this connection. SQLite ends
+  /// one by itself after some errors (a full disk, an I/O error): then this
+  /// turns false before the Transaction object is gone.
+  bool inTransaction() const noexcept;
 
  private:
   friend class Transaction;  // calls endOpenReads() before COMMIT
@@ -144,23 +148,32 @@ class Database {
 /// A write transaction as a scope: the constructor begins it, commit() ends
 /// it, and the destructor rolls it back if commit() was never reached (an
 /// early return or an exception), so no half-done change is ever stored.
+///
+/// Transactions nest. One begun while another is open on the same Database
+/// is a savepoint inside it: its commit() keeps its changes as part of the
+/// outer transaction, its rollback undoes only its own changes, and nothing
+/// is durable until the outermost commit(). A group commit is built this way:
+/// an outer Transaction around several requests, each request's own
+/// Transaction inside it, and one COMMIT (one append to the log) for all.
 class Transaction {
  public:
-  /// @brief BEGIN IMMEDIATE on @p db, which must outlive this object.
+  /// @brief BEGIN IMMEDIATE on @p db, which must outlive this object; a
+  /// savepoint if @p db already has a transaction open.
   /// @throws std::runtime_error if the write lock cannot be taken in time.
   explicit Transaction(Database& db);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   /// @brief Rolls back unless commit() succeeded. Never throws.
   ~Transaction();
-  /// @brief Makes the changes permanent. Statements of the connection still
-  /// part-way through their rows are rewound first (read what you need from
-  /// them before committing).
+  /// @brief Makes the changes permanent (a nested one: keeps them in the
+  /// outer transaction). Statements of the connection still part-way through
+  /// their rows are rewound first (read what you need before committing).
   /// @throws std::runtime_error on failure (the destructor then rolls back).
   void commit();
 
  private:
   Database& db_;
+  const bool nested_;  // a savepoint inside another Transaction
   bool committed_ = false;
 };
 

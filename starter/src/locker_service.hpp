@@ -41,6 +41,9 @@ class LockerService {
 
   /// @brief Which service this is.
   Service service() const { return service_; }
+  /// @brief The service's connection, for a caller that runs several
+  /// handle() calls in one transaction of its own (ServiceState::handleAll).
+  Database& database() { return db_; }
   /// @brief Runs deposit, pickup or status; answers BAD_REQUEST to anything else.
   /// A pickup from a locked-out user answers LOCKED_OUT without looking at the code.
   /// @throws std::runtime_error on a storage error (the caller turns it into

@@ -1,21 +1,45 @@
 /// @file run_record.cpp
-/// @brief runRecord: one request record, run on a service child's state.
+/// @brief runRecord and runRecords: request records, run on a service
+/// child's state one at a time or as one group commit.
 /// Runs in: a stage 4 service child (its request threads or pool workers).
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "records.hpp"
 #include "semaphore_child.hpp"
 
 namespace mc {
 
+namespace {
+
+Reply refuseCorrupt(ChildContext& context, const RequestRecord& record) {
+  Request echo;
+  echo.request_id = record.request_id;
+  return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
+}
+
+}  // namespace
+
 Reply runRecord(ChildContext& context, const RequestRecord& record) {
   const std::optional<Request> request = unpackRequest(record);
-  if (!request) {
-    Request echo;
-    echo.request_id = record.request_id;
-    return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
-  }
+  if (!request) return refuseCorrupt(context, record);
   return context.state.handle(*request);
+}
+
+std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records) {
+  std::vector<std::optional<Request>> unpacked;
+  std::vector<Request> batch;  // the ones that unpack, in order
+  for (const RequestRecord& record : records) {
+    unpacked.push_back(unpackRequest(record));
+    if (unpacked.back()) batch.push_back(*unpacked.back());
+  }
+  std::vector<Reply> ran = context.state.handleAll(batch);
+  std::vector<Reply> replies;
+  auto next = ran.begin();
+  for (std::size_t i = 0; i < records.size(); ++i)
+    replies.push_back(unpacked[i] ? std::move(*next++) : refuseCorrupt(context, records[i]));
+  return replies;
 }
 
 }  // namespace mc

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <mutex>
+#include <span>
+#include <vector>
 
 #include "fd.hpp"
 #include "records.hpp"
@@ -46,6 +48,13 @@ bool takeRecord(ChildContext& context, RequestRecord& record);
 /// unpack is answered BAD_REQUEST (its request_id still comes back).
 /// The caller holds state_mutex. Given (run_record.cpp); answerRecord calls it.
 Reply runRecord(ChildContext& context, const RequestRecord& record);
+
+/// @brief Runs @p records on the service's state as one group commit
+/// (ServiceState::handleAll) and returns a reply for each, in order; a record
+/// that does not unpack is answered BAD_REQUEST. The batch is durable when
+/// this returns, so the replies may go out. The caller holds state_mutex.
+/// Given (run_record.cpp); the thread pool of lab 6 calls it.
+std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records);
 
 /// @brief Answers @p record in the reply slot it names: runs it on the state
 /// (under state_mutex), writes the packed reply into that slot, then posts

@@ -11,6 +11,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "database.hpp"
 
 #include "locker_service.hpp"
 #include "vending_service.hpp"
@@ -43,12 +46,40 @@ class NoThrowState final : public ServiceState {
     }
   }
 
+  std::vector<Reply> handleAll(std::span<const Request> requests) override {
+    std::vector<Reply> replies;
+    replies.reserve(requests.size());
+    try {
+      Transaction batch{logic_.database()};  // each handle()'s own is nested in it
+      for (const Request& request : requests) {
+        // After some storage errors SQLite ends the batch by itself: the
+        // requests after it would each be committed alone, unlike what we
+        // tell their clients below. So the batch stops there.
+        if (!logic_.database().inTransaction()) throw std::runtime_error("the batch's transaction was rolled back");
+        replies.push_back(handle(request));
+      }
+      batch.commit();
+    } catch (const std::exception& error) {
+      return refuseAll(requests, std::string{"not stored: "} + error.what());
+    }
+    return replies;
+  }
+
+
  private:
   // The STATUS reply joins the three services' messages, so each names itself.
   std::string forbiddenText(const Request& request) const {
     const std::string what{serviceName(service())};
     if (staff_pin_.empty()) return what + ": staff operations are disabled (no --staff-pin)";
     return what + ": " + std::string{commandName(request.command)} + " needs the staff PIN";
+  }
+
+  // The replies of a batch that was not committed: whatever each request
+  // did, none of it is stored.
+  std::vector<Reply> refuseAll(std::span<const Request> requests, const std::string& why) const {
+    std::vector<Reply> replies;
+    for (const Request& request : requests) replies.push_back(makeReply(request, Status::kInternalError, why, service()));
+    return replies;
   }
 
   Logic logic_;

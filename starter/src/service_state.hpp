@@ -16,8 +16,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lockouts.hpp"
 #include "protocol.hpp"
@@ -55,6 +57,15 @@ class ServiceState {
   /// Never throws: storage failures become INTERNAL_ERROR replies.
   /// Thread safety: not thread-safe; the caller serializes.
   virtual Reply handle(const Request& request) = 0;
+  /// @brief Runs @p requests in order as one group commit and returns their
+  /// replies, in the same order. Each request still succeeds or fails on its
+  /// own (its changes are a savepoint inside the batch), but the batch is
+  /// made durable by one COMMIT: one append to the log instead of one per
+  /// request. So a reply may be sent only after handleAll() returns. If the
+  /// COMMIT fails, nothing of the batch is stored and every reply is
+  /// INTERNAL_ERROR. Never throws.
+  /// Thread safety: not thread-safe; the caller serializes (with handle() too).
+  virtual std::vector<Reply> handleAll(std::span<const Request> requests) = 0;
 };
 
 /// @brief Opens (creating if needed) the database of @p service under

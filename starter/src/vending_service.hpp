@@ -27,6 +27,9 @@ class VendingService {
 
   /// @brief Which service this is: always Service::kVending.
   Service service() const { return Service::kVending; }
+  /// @brief The service's connection, for a caller that runs several
+  /// handle() calls in one transaction of its own (ServiceState::handleAll).
+  Database& database() { return db_; }
   /// @brief Runs list, buy, restock or status; answers BAD_REQUEST to anything else.
   /// @throws std::runtime_error on a storage error (the caller turns it into
   /// INTERNAL_ERROR).
