@@ -3,15 +3,19 @@
 /// Runs in: a service child process.
 /// Owns: its request threads (detached, counted by a ThreadTracker).
 ///
-/// Serving one request has two halves, shared with the thread pool of lab 6
-/// (worker_pool.cpp): takeRecord() reads one record under read_mutex, and
-/// answerRecord() runs it under state_mutex and replies in its slot. The two
-/// locks are never held together (semaphore_child.hpp, ChildContext).
+/// Serving one request has two halves. takeRecord() reads one record under
+/// read_mutex. answerRecord() has it run in a batch with the records other
+/// request threads took meanwhile (batch_queue.hpp): answerRecords() runs a
+/// batch under state_mutex as one group commit, then replies in each record's
+/// slot. The thread pool of lab 6 (worker_pool.cpp) uses answerRecords() too.
+/// The locks are never held together (semaphore_child.hpp, ChildContext).
 #include "semaphore_child.hpp"
 
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "detached_thread.hpp"
 #include "log.hpp"
@@ -41,22 +45,37 @@ bool takeRecord(ChildContext& context, RequestRecord& record) {
   return false;
 }
 
-void answerRecord(ChildContext& context, const RequestRecord& record) {
-  if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
-    logChildError(context, "request names slot " + std::to_string(record.slot) + ", which does not exist");
-    return;
-  }
-  ReplySlot& slot = context.channel.slots[record.slot];
+void answerRecords(ChildContext& context, std::span<const RequestRecord> records) {
   const std::int64_t started = tracing() ? traceClock() : 0;
+  std::vector<Reply> replies;
   {
-    // Every request thread of this child shares one ServiceState (and its
-    // SQLite connection): one request at a time on it.
+    // Every thread of this child shares one ServiceState (and its SQLite
+    // connection): one batch at a time on it.
     std::scoped_lock lock(context.state_mutex);
-    slot.reply = packReply(runRecord(context, record));
+    replies = runRecords(context, records);
   }
-  traceSpan(Hop::kWork, record.trace_id, started);
-  traceHop(Hop::kFeedback, record.trace_id);
-  slot.feedback.post();  // the reply is in place: wake exactly its owner
+  // The batch is committed: now, and not before, its replies may go out.
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const RequestRecord& record = records[i];
+    traceSpan(Hop::kWork, record.trace_id, started);
+    if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
+      logChildError(context, "request names slot " + std::to_string(record.slot) + ", which does not exist");
+      continue;
+    }
+    ReplySlot& slot = context.channel.slots[record.slot];
+    slot.reply = packReply(replies[i]);
+    traceHop(Hop::kFeedback, record.trace_id);
+    slot.feedback.post();  // the reply is in place: wake exactly its owner
+  }
+}
+
+// Group commit among request threads (batch_queue.hpp says why): the first
+// one serves everyone who arrives while it works, a batch (one commit) at a
+// time; the others leave their record to it and end at once.
+void answerRecord(ChildContext& context, const RequestRecord& record) {
+  if (!context.batches.leave(record)) return;  // the thread serving now runs it
+  std::vector<RequestRecord> batch;
+  while (context.batches.take(batch)) answerRecords(context, batch);
 }
 
 namespace {
@@ -90,7 +109,7 @@ struct RequestJob {
 }  // namespace
 
 int runSemaphoreChild(ServiceState& state, ServiceChannel& channel, const Fd& requests) {
-  ChildContext context{state, channel, requests, {}, {}};
+  ChildContext context{state, channel, requests};
   ThreadTracker threads;  // declared after context: destroyed first, waits for the threads
   for (;;) {
     channel.doorbell.wait();

@@ -72,33 +72,12 @@ bool takeRecords(ChildContext& pool, std::size_t count, std::vector<RequestRecor
     std::scoped_lock lock(pool.read_mutex);
     io = readExactly(pool.requests, batch.data(), count * sizeof(RequestRecord));
   }
-  if (io == IoStatus::kOk) return true;
+  if (io == IoStatus::kOk) {
+    for (const RequestRecord& record : batch) traceHop(Hop::kChildWake, record.trace_id);
+    return true;
+  }
   logError(std::string(serviceName(pool.state.service())), std::string("request pipe: ") + ioStatusName(io));
   return false;
-}
-
-// Runs the batch as one transaction, then puts each reply in its slot and
-// wakes its owner: only after the commit, so no reply tells of a change that
-// a crash could still take back.
-void answerRecords(ChildContext& pool, const std::vector<RequestRecord>& batch) {
-  for (const RequestRecord& record : batch) traceHop(Hop::kChildWake, record.trace_id);
-  std::vector<Reply> replies;
-  {
-    std::scoped_lock lock(pool.state_mutex);
-    replies = runRecords(pool, batch);
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const RequestRecord& record = batch[i];
-    if (record.slot >= kSlotsPerService) {  // no slot to answer in: drop it
-      logError(std::string(serviceName(pool.state.service())),
-               "request names slot " + std::to_string(record.slot) + ", which does not exist");
-      continue;
-    }
-    ReplySlot& slot = pool.channel.slots[record.slot];
-    slot.reply = packReply(replies[i]);
-    traceHop(Hop::kFeedback, record.trace_id);
-    slot.feedback.post();  // the reply is in place: wake exactly its owner
-  }
 }
 
 // One worker's whole life: a ring, the batch waiting, again, until told to stop.
@@ -120,7 +99,7 @@ void work(ChildContext& pool) {
 }  // namespace
 
 int runWorkerPool(ServiceState& state, ServiceChannel& channel, const Fd& requests, int workers) {
-  ChildContext pool{state, channel, requests, {}, {}};
+  ChildContext pool{state, channel, requests};
   std::vector<std::jthread> threads;  // declared after pool: joined before it goes
   threads.reserve(static_cast<std::size_t>(workers));
   for (int i = 0; i < workers; ++i) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "batch_queue.hpp"
 #include "fd.hpp"
 #include "records.hpp"
 #include "reply_slots.hpp"
@@ -28,12 +29,22 @@ namespace mc {
 ///   state_mutex  one request at a time touches the service's state
 ///                (ServiceState is not thread-safe; see inline_dispatcher.cpp
 ///                for why a deposit needs a lock).
+///
+/// Stage 4's request threads also share a BatchQueue (batch_queue.hpp): the
+/// records waiting to be run together in the next group commit.
 struct ChildContext {
+  /// @brief The context of one child: its service, its channel, its pipe.
+  ChildContext(ServiceState& state_, ServiceChannel& channel_, const Fd& requests_)
+      : state{state_}, channel{channel_}, requests{requests_} {}
+  ChildContext(const ChildContext&) = delete;
+  ChildContext& operator=(const ChildContext&) = delete;
+
   ServiceState& state;     ///< the service; guarded by state_mutex
   ServiceChannel& channel;  ///< shared with the server: doorbell, stopping, slots
   const Fd& requests;      ///< the request pipe's read end; guarded by read_mutex
   std::mutex read_mutex;   ///< guards reading from requests
   std::mutex state_mutex;  ///< guards state
+  BatchQueue batches;      ///< stage 4: records waiting for the next batch (thread-safe)
 };
 
 /// @brief Takes one whole record off the request pipe, holding read_mutex for
@@ -56,10 +67,19 @@ Reply runRecord(ChildContext& context, const RequestRecord& record);
 /// Given (run_record.cpp); the thread pool of lab 6 calls it.
 std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records);
 
-/// @brief Answers @p record in the reply slot it names: runs it on the state
-/// (under state_mutex), writes the packed reply into that slot, then posts
-/// the slot's feedback, in that order, so the waiting connection thread
-/// finds its reply in place. A record naming no slot is logged and dropped.
+/// @brief Answers @p records as one batch: runs them on the state as one
+/// group commit (runRecords, under state_mutex), then writes each packed
+/// reply into the slot its record names and posts that slot's feedback, in
+/// that order, so each waiting connection thread finds its reply in place and
+/// only after it is durable. A record naming no slot is logged and dropped.
+/// Thread safety: thread-safe; never holds read_mutex.
+void answerRecords(ChildContext& context, std::span<const RequestRecord> records);
+
+/// @brief Has @p record answered, in a batch with whatever other request
+/// threads have taken meanwhile: leaves it in context.batches and, if that
+/// makes this thread the one serving, answers batches (answerRecords) until
+/// none is waiting. So no request thread ever waits for another's request:
+/// it serves, or leaves its record to the thread that does.
 /// Thread safety: thread-safe; never holds read_mutex.
 void answerRecord(ChildContext& context, const RequestRecord& record);
 

@@ -6,6 +6,7 @@
 /// client threads, each with its own ClientSession.
 ///
 /// Stage 1 serves one client at a time by design, so it is not run here.
+/// Compiled into lab 6's tests too (MC_LAB=6), it runs stage 4 with --pool.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -319,11 +320,9 @@ class ClientThreads {
   std::vector<std::thread> threads_;
 };
 
-class Concurrency : public ::testing::TestWithParam<int> {};
-
-TEST_P(Concurrency, ManyClientsMixedRequests) {
-  ServerOptions options;
-  options.stage = GetParam();
+// The whole check, for a server started with @p options (stage 2, 3 or 4,
+// with or without --pool).
+void runMixedLoad(ServerOptions options, const std::string& label) {
   options.parcel_lockers = kLockers;
   options.food_slots = kLockers;
   ServerProcess server{options};
@@ -338,7 +337,7 @@ TEST_P(Concurrency, ManyClientsMixedRequests) {
       restocked[product] += 100;
     }
   }
-  ASSERT_FALSE(HasFailure()) << "restock failed; the load would prove nothing";
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "restock failed; the load would prove nothing";
 
   LoadRecord record;
   Clock::time_point started = Clock::now();
@@ -354,7 +353,7 @@ TEST_P(Concurrency, ManyClientsMixedRequests) {
     threads.joinWithin(std::chrono::duration_cast<std::chrono::milliseconds>(kTestDeadline + 30s));
   }
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  std::printf("[ load     ] stage %d: %d clients x %d requests in %lld ms\n", GetParam(),
+  std::printf("[ load     ] %s: %d clients x %d requests in %lld ms\n", label.c_str(),
               kClients, kRequestsPerClient, static_cast<long long>(took.count()));
 
   std::ostringstream report;
@@ -397,7 +396,7 @@ TEST_P(Concurrency, ManyClientsMixedRequests) {
     EXPECT_EQ(found->second.size(), 1u) << serviceName(service) << " served from several pids";
     service_pids.insert(found->second.begin(), found->second.end());
   }
-  if (GetParam() == 2) {
+  if (options.stage == 2) {
     EXPECT_EQ(service_pids, std::set<std::uint32_t>{server_pid});
     EXPECT_GT(record.distinctTids(), 1u) << "stage 2 serves each connection on its own thread";
   } else {
@@ -406,7 +405,32 @@ TEST_P(Concurrency, ManyClientsMixedRequests) {
   }
 }
 
+class Concurrency : public ::testing::TestWithParam<int> {};
+
+TEST_P(Concurrency, ManyClientsMixedRequests) {
+  ServerOptions options;
+  options.stage = GetParam();
+  runMixedLoad(options, "stage " + std::to_string(GetParam()));
+}
+
+#if MC_LAB == 6
+// Lab 6 (optional): stage 4 with a pool of N workers per service child, each
+// taking every record waiting for it as one batch. One worker (batches only
+// in turn), several (batches at once, taking turns on the state).
+class PoolConcurrency : public ::testing::TestWithParam<int> {};
+
+TEST_P(PoolConcurrency, ManyClientsMixedRequests) {
+  ServerOptions options;
+  options.stage = 4;
+  options.extra_args = {"--pool", std::to_string(GetParam())};
+  runMixedLoad(options, "stage 4 --pool " + std::to_string(GetParam()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Pools, PoolConcurrency, ::testing::Values(1, 4),
+                         [](const ::testing::TestParamInfo<int>& info) { return "pool" + std::to_string(info.param); });
+#else
 INSTANTIATE_TEST_SUITE_P(Stages, Concurrency, ::testing::ValuesIn(labStagesFrom(2)), stageName);
+#endif
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Concurrency);
 
 }  // namespace

@@ -8,12 +8,17 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
+#include <optional>
+#include <string>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "child_process.hpp"
+#include "records.hpp"
 #include "reply_slots.hpp"
+#include "semaphore_child.hpp"
 #include "semaphore_dispatcher.hpp"
 #include "server_process.hpp"
 #include "shared_semaphore.hpp"
@@ -153,6 +158,68 @@ TEST(Lab4Semaphores, EveryThreadGetsItsOwnReply) {
     wrong += thread.get();
   }
   EXPECT_EQ(wrong, 0) << "replies went to the wrong thread";
+}
+
+// answerRecords runs a batch on the child's one ServiceState. In stage 4 the
+// batch queue lets one thread at a time call it, but lab 6's workers call it
+// from several threads at once, so it must take state_mutex itself: four
+// threads here, each answering batches of deposits, then of pickups, in slots
+// of its own. Without the lock, two batches' transactions collide on the one
+// SQLite connection and replies come back INTERNAL_ERROR.
+TEST(Lab4Semaphores, AnswerRecordsMayRunFromManyThreadsAtOnce) {
+  constexpr std::uint32_t kThreads = 4;
+  constexpr std::uint32_t kBatch = kSlotsPerService / kThreads;
+  TempDir data("lab4-batches");
+  ServiceOptions options;
+  options.data_dir = data.path();
+  options.parcel_lockers = 999;
+  auto state = openServiceState(Service::kParcel, options);
+  auto channel = std::make_unique<ServiceChannel>();  // one process: plain memory will do
+  const Fd no_pipe;                                   // answerRecords never reads
+  ChildContext context{*state, *channel, no_pipe};
+
+  // Answers one batch and collects its replies, in order; nullopt if one never came.
+  auto answer = [&](const std::vector<Request>& requests, std::uint32_t first_slot) {
+    std::vector<RequestRecord> records;
+    for (std::uint32_t i = 0; i < requests.size(); ++i) records.push_back(packRequest(requests[i], first_slot + i));
+    answerRecords(context, records);
+    std::vector<Reply> replies;
+    for (std::uint32_t i = 0; i < requests.size(); ++i) {
+      ReplySlot& slot = channel->slots[first_slot + i];
+      if (!slot.feedback.waitFor(10s)) return std::optional<std::vector<Reply>>{};
+      replies.push_back(unpackReply(slot.reply).value_or(Reply{}));
+    }
+    return std::optional{replies};
+  };
+
+  std::vector<std::future<std::string>> threads;
+  for (std::uint32_t t = 0; t < kThreads; ++t) {
+    threads.push_back(std::async(std::launch::async, [&answer, t]() -> std::string {
+      for (std::uint32_t round = 0; round < 40; ++round) {
+        std::vector<Request> deposits;
+        for (std::uint32_t i = 0; i < kBatch; ++i) deposits.push_back(depositParcel(t * 1000 + i));
+        const auto stored = answer(deposits, t * kBatch);
+        if (!stored) return "a deposit's feedback never came";
+        std::vector<Request> pickups;
+        for (const Reply& reply : *stored) {
+          if (reply.status != Status::kOk) return "deposit: " + fieldOf(reply, "message");
+          pickups.push_back(pickupParcel(fieldOf(reply, "code"), t * 1000));
+        }
+        const auto opened = answer(pickups, t * kBatch);
+        if (!opened) return "a pickup's feedback never came";
+        for (std::uint32_t i = 0; i < kBatch; ++i) {
+          if ((*opened)[i].status != Status::kOk) return "pickup: " + fieldOf((*opened)[i], "message");
+          if (fieldOf((*opened)[i], "locker") != fieldOf((*stored)[i], "locker")) return "pickup opened another locker";
+        }
+      }
+      return "";
+    }));
+  }
+  for (auto& thread : threads) {
+    ASSERT_EQ(thread.wait_for(120s), std::future_status::ready) << "a batch never finished";
+    const std::string wrong = thread.get();
+    EXPECT_EQ(wrong, "") << wrong;
+  }
 }
 
 }  // namespace

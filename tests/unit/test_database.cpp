@@ -109,6 +109,49 @@ TEST_F(DatabaseTest, ReadOpenAtCommitDoesNotStopTheLogFromBeingCheckpointed) {
   EXPECT_LE(std::filesystem::file_size(log), most) << "the log was never checkpointed";
 }
 
+// A Transaction inside another is a savepoint: rolling it back undoes only
+// its own change, committing it keeps its change in the outer transaction.
+TEST_F(DatabaseTest, NestedTransactionRollsBackOnlyItsOwnChanges) {
+  Database db{file()};
+  fillOneTwoThree(db);
+  {
+    Transaction outer{db};
+    db.exec("INSERT INTO t VALUES (4)");
+    {
+      Transaction kept{db};
+      db.exec("INSERT INTO t VALUES (5)");
+      kept.commit();
+    }
+    {
+      Transaction dropped{db};  // never committed: rolled back to where it began
+      db.exec("INSERT INTO t VALUES (6)");
+    }
+    EXPECT_TRUE(db.inTransaction()) << "the inner rollback ended the outer transaction";
+    outer.commit();
+  }
+  EXPECT_FALSE(db.inTransaction());
+  EXPECT_EQ(db.queryInt("SELECT COUNT(*) FROM t"), 5);
+  EXPECT_EQ(db.queryInt("SELECT COUNT(*) FROM t WHERE x = 6"), 0);
+}
+
+// Nothing is durable until the outermost commit: an inner commit inside an
+// outer transaction that rolls back is lost with it (so a group commit must
+// not reply before its one COMMIT).
+TEST_F(DatabaseTest, NestedCommitIsUndoneWithItsOuterTransaction) {
+  {
+    Database db{file()};
+    fillOneTwoThree(db);
+    Transaction outer{db};
+    {
+      Transaction inner{db};
+      db.exec("INSERT INTO t VALUES (4)");
+      inner.commit();
+    }
+  }  // outer never committed; the connection closes
+  Database reopened{file()};
+  EXPECT_EQ(reopened.queryInt("SELECT COUNT(*) FROM t"), 3);
+}
+
 TEST_F(DatabaseTest, TwoLiveStatementsOfOneTextAreIndependent) {
   Database db{file()};
   fillOneTwoThree(db);

@@ -2,7 +2,11 @@
 /// @brief The parcel, food and vending services on real SQLite files.
 /// Runs in: the unit test process. Owns: one temporary data dir per test.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 
 #include <atomic>
 #include <cstdlib>
@@ -406,6 +410,90 @@ TEST_F(ServicesTest, StorageErrorBecomesInternalError) {
   EXPECT_NE(field(reply, "message").find("compartments"), std::string::npos)
       << field(reply, "message");
   EXPECT_EQ(reply.served_by.service, Service::kParcel);
+}
+
+// ---- group commit (handleAll) ----------------------------------------------
+
+// A batch: each request succeeds or fails on its own, the replies come back
+// in order, and everything the OK replies say is stored once it returns.
+TEST_F(ServicesTest, HandleAllAnswersEachRequestOfTheBatchInOrder) {
+  std::vector<Request> batch{makeRequest(Command::kParcelDeposit),
+                             makeRequest(Command::kParcelPickup, {{"code", "000000"}}),
+                             makeRequest(Command::kParcelDeposit),
+                             makeRequest(Command::kVendingBuy, {{"product", "A1"}})};
+  std::vector<Reply> replies;
+  {
+    auto parcel = open(Service::kParcel);
+    replies = parcel->handleAll(batch);
+  }
+  ASSERT_EQ(replies.size(), batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) EXPECT_EQ(replies[i].request_id, batch[i].request_id);
+  EXPECT_EQ(replies[0].status, Status::kOk) << field(replies[0], "message");
+  EXPECT_EQ(replies[1].status, Status::kWrongCode);
+  EXPECT_EQ(replies[2].status, Status::kOk) << field(replies[2], "message");
+  EXPECT_EQ(replies[3].status, Status::kBadRequest);  // a vending command, on its own
+  EXPECT_NE(field(replies[0], "code"), field(replies[2], "code"));
+  EXPECT_NE(field(replies[0], "locker"), field(replies[2], "locker"));
+
+  auto reopened = open(Service::kParcel);  // stored: both codes open their lockers
+  EXPECT_EQ(pickup(*reopened, field(replies[0], "code")).status, Status::kOk);
+  EXPECT_EQ(pickup(*reopened, field(replies[2], "code")).status, Status::kOk);
+}
+
+// When SQLite itself ends the batch's transaction part-way (here a trigger's
+// RAISE(ROLLBACK), as a full disk or an I/O error would), nothing of the
+// batch is stored, so no reply may say OK, and the requests after that point
+// must not be run (and committed) on their own either.
+TEST_F(ServicesTest, HandleAllRefusesTheWholeBatchWhenItsTransactionIsLost) {
+  { open(Service::kParcel); }  // creates the schema, then lets go of the file
+  {
+    Database db{options_.data_dir / "parcel.db"};
+    db.exec("CREATE TRIGGER lost_batch BEFORE UPDATE ON compartments WHEN NEW.user_id = 666 "
+            "BEGIN SELECT RAISE(ROLLBACK, 'simulated loss of the transaction'); END");
+  }
+  Request doomed = makeRequest(Command::kParcelDeposit);
+  doomed.user_id = 666;
+  std::vector<Request> batch{makeRequest(Command::kParcelDeposit), doomed,
+                             makeRequest(Command::kParcelDeposit)};
+  auto parcel = open(Service::kParcel);
+  std::vector<Reply> replies = parcel->handleAll(batch);
+  ASSERT_EQ(replies.size(), batch.size());
+  for (const Reply& reply : replies) {
+    EXPECT_EQ(reply.status, Status::kInternalError) << field(reply, "message");
+    EXPECT_EQ(reply.served_by.service, Service::kParcel);
+  }
+  Reply counts = parcel->handle(makeRequest(Command::kStatus));
+  EXPECT_EQ(field(counts, "parcel.occupied"), "0") << "a request of the lost batch was stored";
+}
+
+// served_by names the process and thread that ran the request. They are
+// cached per thread, so a forked child (a new process whose one thread
+// started as a copy of ours) must not report its parent.
+TEST_F(ServicesTest, RepliesNameTheirOwnProcessEvenAfterFork) {
+  const Reply before = makeReply(makeRequest(Command::kVendingList), Status::kOk, "", Service::kVending);
+  ASSERT_EQ(before.served_by.pid, static_cast<std::uint32_t>(::getpid()));
+  ASSERT_EQ(before.served_by.tid, static_cast<std::uint32_t>(::gettid()));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const Reply inside = makeReply(makeRequest(Command::kVendingList), Status::kOk, "", Service::kVending);
+    const bool right = inside.served_by.pid == static_cast<std::uint32_t>(::getpid()) &&
+                       inside.served_by.tid == static_cast<std::uint32_t>(::gettid()) &&
+                       currentTid() == static_cast<std::uint32_t>(::gettid());
+    ::_exit(right ? 0 : 1);
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      FAIL() << "the forked child did not exit";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's reply named another process or thread";
 }
 
 TEST_F(ServicesTest, OpenCreatesNestedDataDir) {
