@@ -90,6 +90,15 @@ class ServicesTest : public ::testing::Test {
         makeRequest(Command::kVendingRestock, {{"product", product}, {"qty", qty}}));
   }
 
+  /// A service holds its database exclusively while it is open, so a failure
+  /// is planted beforehand: creates the parcel schema (opening the service
+  /// once), then adds @p trigger_sql while nobody holds the file.
+  void plantParcelTrigger(const char* trigger_sql) {
+    { open(Service::kParcel); }
+    Database db{options_.data_dir / "parcel.db"};
+    db.exec(trigger_sql);
+  }
+
   Reply pickupAs(ServiceState& state, std::uint32_t user, const std::string& code) {
     Request request = makeRequest(Command::kParcelPickup, {{"code", code}});
     request.user_id = user;
@@ -394,15 +403,10 @@ TEST_F(ServicesTest, CommandForAnotherServiceIsBadRequest) {
             Status::kBadRequest);
 }
 
-// A service holds its database exclusively while it is open, so the failure
-// is planted beforehand: a trigger that makes every deposit's UPDATE fail.
+// A trigger that makes every deposit's UPDATE fail, as a broken disk would.
 TEST_F(ServicesTest, StorageErrorBecomesInternalError) {
-  { open(Service::kParcel); }  // creates the schema, then lets go of the file
-  {
-    Database db{options_.data_dir / "parcel.db"};
-    db.exec("CREATE TRIGGER failing_disk BEFORE UPDATE ON compartments "
-            "BEGIN SELECT RAISE(ABORT, 'compartments: simulated I/O error'); END");
-  }
+  plantParcelTrigger("CREATE TRIGGER failing_disk BEFORE UPDATE ON compartments "
+                     "BEGIN SELECT RAISE(ABORT, 'compartments: simulated I/O error'); END");
   auto parcel = open(Service::kParcel);
   Reply reply;
   ASSERT_NO_THROW(reply = deposit(*parcel));
@@ -445,12 +449,8 @@ TEST_F(ServicesTest, HandleAllAnswersEachRequestOfTheBatchInOrder) {
 // batch is stored, so no reply may say OK, and the requests after that point
 // must not be run (and committed) on their own either.
 TEST_F(ServicesTest, HandleAllRefusesTheWholeBatchWhenItsTransactionIsLost) {
-  { open(Service::kParcel); }  // creates the schema, then lets go of the file
-  {
-    Database db{options_.data_dir / "parcel.db"};
-    db.exec("CREATE TRIGGER lost_batch BEFORE UPDATE ON compartments WHEN NEW.user_id = 666 "
-            "BEGIN SELECT RAISE(ROLLBACK, 'simulated loss of the transaction'); END");
-  }
+  plantParcelTrigger("CREATE TRIGGER lost_batch BEFORE UPDATE ON compartments WHEN NEW.user_id = 666 "
+                     "BEGIN SELECT RAISE(ROLLBACK, 'simulated loss of the transaction'); END");
   Request doomed = makeRequest(Command::kParcelDeposit);
   doomed.user_id = 666;
   std::vector<Request> batch{makeRequest(Command::kParcelDeposit), doomed,
