@@ -1,6 +1,6 @@
 /// @file run_record.cpp
-/// @brief runRecord and runRecords: request records, run on a service
-/// child's state one at a time or as one group commit.
+/// @brief runRecords: request records, run on a service child's state as
+/// one group commit.
 /// Runs in: a stage 4 service child (its request threads or pool workers).
 #include <optional>
 #include <span>
@@ -20,12 +20,6 @@ Reply refuseCorrupt(ChildContext& context, const RequestRecord& record) {
 }
 
 }  // namespace
-
-Reply runRecord(ChildContext& context, const RequestRecord& record) {
-  const std::optional<Request> request = unpackRequest(record);
-  if (!request) return refuseCorrupt(context, record);
-  return context.state.handle(*request);
-}
 
 std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records) {
   std::vector<std::optional<Request>> unpacked;

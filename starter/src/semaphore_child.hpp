@@ -1,11 +1,13 @@
 /// @file semaphore_child.hpp
 /// @brief Stage 4, in the service child: wait on the doorbell; for each ring,
-/// a thread that reads one request from the pipe, runs it, puts the reply in
-/// the request's slot and posts that slot's feedback.
+/// a thread that reads one request from the pipe and has it run, in a batch
+/// with the others waiting; each reply goes in its request's slot, then that
+/// slot's feedback is posted.
 /// Runs in: a service child. Owns: its request threads (counted, detached).
 ///
 /// takeRecord() and answerRecord() are the two halves of serving one request;
-/// the thread pool of lab 6 (worker_pool.hpp) uses them too.
+/// answerRecords() runs a batch, and the thread pool of lab 6
+/// (worker_pool.hpp) uses it too.
 #pragma once
 
 #include <mutex>
@@ -55,16 +57,11 @@ struct ChildContext {
 /// Thread safety: thread-safe (that is what read_mutex is for).
 bool takeRecord(ChildContext& context, RequestRecord& record);
 
-/// @brief Runs @p record on the service's state. A record that does not
-/// unpack is answered BAD_REQUEST (its request_id still comes back).
-/// The caller holds state_mutex. Given (run_record.cpp); answerRecord calls it.
-Reply runRecord(ChildContext& context, const RequestRecord& record);
-
 /// @brief Runs @p records on the service's state as one group commit
 /// (ServiceState::handleAll) and returns a reply for each, in order; a record
-/// that does not unpack is answered BAD_REQUEST. The batch is durable when
-/// this returns, so the replies may go out. The caller holds state_mutex.
-/// Given (run_record.cpp); the thread pool of lab 6 calls it.
+/// that does not unpack is answered BAD_REQUEST (its request_id still comes
+/// back). The batch is durable when this returns, so the replies may go out.
+/// The caller holds state_mutex. Given (run_record.cpp); answerRecords calls it.
 std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records);
 
 /// @brief Answers @p records as one batch: runs them on the state as one

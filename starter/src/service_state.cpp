@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "database.hpp"
-
 #include "locker_service.hpp"
 #include "vending_service.hpp"
 
@@ -55,7 +54,8 @@ class NoThrowState final : public ServiceState {
         // After some storage errors SQLite ends the batch by itself: the
         // requests after it would each be committed alone, unlike what we
         // tell their clients below. So the batch stops there.
-        if (!logic_.database().inTransaction()) throw std::runtime_error("the batch's transaction was rolled back");
+        if (!logic_.database().inTransaction())
+          throw std::runtime_error("the batch's transaction was rolled back");
         replies.push_back(handle(request));
       }
       batch.commit();
@@ -64,7 +64,6 @@ class NoThrowState final : public ServiceState {
     }
     return replies;
   }
-
 
  private:
   // The STATUS reply joins the three services' messages, so each names itself.
@@ -78,7 +77,8 @@ class NoThrowState final : public ServiceState {
   // did, none of it is stored.
   std::vector<Reply> refuseAll(std::span<const Request> requests, const std::string& why) const {
     std::vector<Reply> replies;
-    for (const Request& request : requests) replies.push_back(makeReply(request, Status::kInternalError, why, service()));
+    for (const Request& request : requests)
+      replies.push_back(makeReply(request, Status::kInternalError, why, service()));
     return replies;
   }
 
