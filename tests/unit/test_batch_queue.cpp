@@ -48,6 +48,10 @@ TEST(BatchQueue, ManyThreadsEveryRecordServedOnceByOneServerAtATime) {
   std::atomic<int> serving{0};
   std::atomic<int> most_serving{0};
   std::atomic<bool> go{false};
+  // A server that never steps down (take() never false) must fail the test,
+  // not hang it: each batch checks the clock.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::atomic<bool> timed_out{false};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -58,6 +62,10 @@ TEST(BatchQueue, ManyThreadsEveryRecordServedOnceByOneServerAtATime) {
         // From a take() that gives a batch to the next take(), this thread is
         // certainly the server: no other may be running a batch meanwhile.
         while (queue.take(batch)) {
+          if (std::chrono::steady_clock::now() > deadline) {
+            timed_out.store(true);
+            return;
+          }
           const int now = serving.fetch_add(1) + 1;
           int seen = most_serving.load();
           while (now > seen && !most_serving.compare_exchange_weak(seen, now)) {}
@@ -68,7 +76,8 @@ TEST(BatchQueue, ManyThreadsEveryRecordServedOnceByOneServerAtATime) {
     });
   }
   go.store(true);
-  for (std::thread& thread : threads) thread.join();
+  for (std::thread& thread : threads) thread.join();  // each returns by the deadline
+  ASSERT_FALSE(timed_out.load()) << "a server never stepped down";
 
   std::vector<RequestRecord> left;
   EXPECT_FALSE(queue.take(left)) << left.size() << " records stranded in the queue";
