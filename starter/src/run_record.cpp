@@ -22,14 +22,16 @@ Reply refuseCorrupt(ChildContext& context, const RequestRecord& record) {
 }  // namespace
 
 std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records) {
-  std::vector<std::optional<Request>> unpacked;
-  std::vector<Request> batch;  // the ones that unpack, in order
+  std::vector<Request> batch;  // the records that unpack, in order
+  std::vector<bool> unpacked;  // per record: is it in the batch?
   for (const RequestRecord& record : records) {
-    unpacked.push_back(unpackRequest(record));
-    if (unpacked.back()) batch.push_back(*unpacked.back());
+    std::optional<Request> request = unpackRequest(record);
+    unpacked.push_back(request.has_value());
+    if (request) batch.push_back(std::move(*request));
   }
   std::vector<Reply> ran = context.state.handleAll(batch);
   std::vector<Reply> replies;
+  replies.reserve(records.size());
   auto next = ran.begin();
   for (std::size_t i = 0; i < records.size(); ++i)
     replies.push_back(unpacked[i] ? std::move(*next++) : refuseCorrupt(context, records[i]));
