@@ -2,12 +2,15 @@
 /// @brief The request/reply loop of one connection.
 /// Runs in: the server (main thread in stage 1, a connection thread later).
 ///
-/// The loop waits with poll() on two descriptors: the client's socket and the
-/// server's stop descriptor. A thread blocked in read() on the socket alone
-/// could not be told to stop; poll lets it hear either.
+/// The loop blocks in read() for the client's next request: one system call
+/// per request, as in the simplest echo server. How it still hears the server
+/// stop: the StopForwarder shuts the socket for reading, and that read
+/// returns end of file (open_connections.hpp). Before each request the loop
+/// also checks connections.closing(), because Linux goes on accepting data on
+/// a socket shut for reading, and a client that never pauses would otherwise
+/// be served for ever.
 #include "connection.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -20,23 +23,10 @@ namespace mc {
 
 namespace {
 
-enum class Wake { kRequest, kStop, kIdle };
-
-// Waits for the next request to start arriving, the stop signal, or the idle
-// timeout, whichever comes first.
-Wake waitForRequest(const Fd& client, const Fd& stop, std::chrono::milliseconds idle_timeout) {
-  pollfd fds[2] = {{client.get(), POLLIN, 0}, {stop.get(), POLLIN, 0}};
-  for (;;) {
-    const int ready = ::poll(fds, 2, static_cast<int>(idle_timeout.count()));
-    if (ready < 0 && errno == EINTR) continue;  // a signal; wait again
-    if (ready <= 0) return Wake::kIdle;         // timed out (or poll failed)
-    if (fds[1].revents != 0) return Wake::kStop;
-    return Wake::kRequest;  // data, EOF or an error: the read will tell which
-  }
-}
-
-// A half-sent frame must not hold a thread forever: once a frame has started,
-// each read may block for at most the idle timeout (then read says kTimedOut).
+// Every read and write on the client may block for at most the idle timeout
+// (then it says kTimedOut): a client silent between requests is closed, a
+// half-sent frame cannot hold a thread forever, and a client that never reads
+// its replies makes writeAll fail with EAGAIN instead of blocking.
 void boundBlockingCalls(const Fd& client, std::chrono::milliseconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
@@ -83,13 +73,12 @@ Reply routeRequest(Dispatcher& dispatcher, const Request& request) {
   return mergeStatus(dispatcher, request);
 }
 
-void serveConnection(const Fd& client, Dispatcher& dispatcher, const Fd& stop,
+void serveConnection(const Fd& client, Dispatcher& dispatcher, const OpenConnections& connections,
                      std::chrono::milliseconds idle_timeout) {
   boundBlockingCalls(client, idle_timeout);
-  for (;;) {
-    if (waitForRequest(client, stop, idle_timeout) != Wake::kRequest) return;
-    const IncomingRequest incoming = readRequest(client);
-    if (incoming.io != IoStatus::kOk) return;  // closed, cut short, silent or broken
+  while (!connections.closing()) {
+    const IncomingRequest incoming = readRequest(client);  // waits: a request, EOF or the timeout
+    if (incoming.io != IoStatus::kOk) return;  // closed (by the client or the stop), cut short, silent
     if (incoming.error != FrameError::kNone) {
       if (!writeReply(client, rejectFrame(incoming))) return;
       if (isFatalFrameError(incoming.error)) {  // cannot find the next frame

@@ -19,9 +19,9 @@
 
 namespace mc {
 
-ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const Fd& stop,
+ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
                                      std::chrono::milliseconds idle_timeout)
-    : dispatcher_{dispatcher}, stop_{stop}, idle_timeout_{idle_timeout} {}
+    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
 
 void ConnectionThreads::start(std::unique_ptr<ClientHandle> client) {
   ThreadTracker::Ticket ticket = tracker_.enter();
@@ -34,7 +34,7 @@ void ConnectionThreads::serve(std::unique_ptr<ClientHandle> client,
   const std::string who = "connection " + std::to_string(client->number);
   logLine(who, "started");
   traceMark("accept");
-  serveConnection(client->socket, dispatcher_, stop_, idle_timeout_);
+  serveConnection(client->socket, dispatcher_, connections_, idle_timeout_);
   logLine(who, "closed");
   // Close the socket now, before the ticket goes back as we return: once
   // waitUntilAllEnded() says yes, no connection is still open.

@@ -26,10 +26,10 @@ void Server::acceptUntilStopped(ConnectionThreads& threads) {
     if (!events.connection) continue;
     auto client = std::make_unique<ClientHandle>(acceptConnection(listener_), ++accepted);
     if (!client->socket) continue;
-    if (!admitClient(*client, limit_)) continue;  // over --max-connections: answered BUSY
+    if (!admitClient(*client, limit_, connections_)) continue;  // over --max-connections: answered BUSY
     if (config_.stage == 1) {
       // Iterative: this client has the whole server until it leaves.
-      serveConnection(client->socket, *dispatcher_, signals_.stopFd(), idle_timeout_);
+      serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_);
     } else {
       threads.start(std::move(client));
     }
@@ -37,8 +37,8 @@ void Server::acceptUntilStopped(ConnectionThreads& threads) {
 }
 
 // Backwards through start-up: no new clients; connections finish the
-// request they hold (each sees the stop descriptor at its next wait); then
-// the dispatcher stops and reaps the service children.
+// request they hold (the StopForwarder has already ended each one's wait for
+// its next request); then the dispatcher stops and reaps the service children.
 int Server::shutDown(ConnectionThreads& threads) {
   logLine("main", "shutting down");
   listener_.reset();

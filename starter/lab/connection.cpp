@@ -2,14 +2,14 @@
 /// @brief The request/reply loop of one connection.
 /// Runs in: the server (main thread in stage 1, a connection thread later).
 ///
-/// Your version (lab 1). The loop waits with poll() on two descriptors: the
-/// client's socket and the server's stop descriptor. A thread blocked in
-/// read() on the socket alone could not be told to stop; poll lets it hear
-/// either. Given: boundBlockingCalls and rejectFrame. You write the wait, the
-/// loop, and the routing by command code (with STATUS's fan-out).
+/// Your version (lab 1). The loop blocks in read() for the client's next
+/// request: one system call per request. It still hears the server stop:
+/// the given StopForwarder shuts the socket for reading, and that read then
+/// returns end of file (open_connections.hpp says how and why). Given:
+/// boundBlockingCalls and rejectFrame. You write the loop and the routing by
+/// command code (with STATUS's fan-out).
 #include "connection.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -22,27 +22,10 @@ namespace mc {
 
 namespace {
 
-enum class Wake { kRequest, kStop, kIdle };
-
-// Waits for the next request to start arriving, the stop signal, or the idle
-// timeout, whichever comes first.
-[[maybe_unused]] Wake waitForRequest([[maybe_unused]] const Fd& client,
-                                     [[maybe_unused]] const Fd& stop,
-                                     [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
-  // TODO(lab1): one ::poll() on two pollfds, {client, POLLIN} and {stop, POLLIN},
-  //   with idle_timeout.count() as the timeout in milliseconds.
-  //   - poll < 0 with EINTR: a signal; poll again (in a loop).
-  //   - poll == 0 (timed out) or another failure: Wake::kIdle.
-  //   - stop's revents != 0: Wake::kStop (check it first: shutting down wins).
-  //   - otherwise Wake::kRequest. Note that POLLIN on the client also means EOF or
-  //     an error (and POLLHUP/POLLERR may come without POLLIN): let the read tell which.
-  notImplemented(1, "waitForRequest in connection.cpp");
-}
-
-// A half-sent frame must not hold a thread forever: once a frame has started,
-// each read may block for at most the idle timeout (then read says kTimedOut).
-// The same bound on writes: a client that never reads its replies fills its
-// socket buffer, and writeAll then fails with EAGAIN instead of blocking.
+// Every read and write on the client may block for at most the idle timeout
+// (then it says kTimedOut): a client silent between requests is closed, a
+// half-sent frame cannot hold a thread forever, and a client that never reads
+// its replies makes writeAll fail with EAGAIN instead of blocking.
 [[maybe_unused]] void boundBlockingCalls(const Fd& client, std::chrono::milliseconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
@@ -85,11 +68,15 @@ Reply routeRequest([[maybe_unused]] Dispatcher& dispatcher, [[maybe_unused]] con
 }
 
 void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatcher& dispatcher,
-                     [[maybe_unused]] const Fd& stop,
+                     [[maybe_unused]] const OpenConnections& connections,
                      [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
   // TODO(lab1): boundBlockingCalls(client, idle_timeout) once, then loop:
-  //   1. waitForRequest: anything but Wake::kRequest (stop, idle) -> return.
-  //   2. readRequest(client): io != kOk (closed, truncated, timed out, error) -> return.
+  //   1. connections.closing(): the server is shutting down -> return. Check it before every
+  //      request: Linux goes on accepting data on a socket shut for reading, so a client
+  //      that never pauses would keep this loop reading for ever.
+  //   2. readRequest(client) (it blocks until the client's next request): io != kOk -> return.
+  //      That is: closed (the client left, or the stop shut our reading side), truncated,
+  //      timed out (silent for idle_timeout: SO_RCVTIMEO) or an error.
   //   3. A frame error: writeReply(client, rejectFrame(incoming)) (return if the write
   //      fails); then, if isFatalFrameError (the stream is lost), hangUpAfterLastReply(client)
   //      and return (hang_up.hpp says why a plain close can destroy that reply); else continue.

@@ -21,9 +21,9 @@
 
 namespace mc {
 
-ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const Fd& stop,
+ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
                                      std::chrono::milliseconds idle_timeout)
-    : dispatcher_{dispatcher}, stop_{stop}, idle_timeout_{idle_timeout} {}
+    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
 
 void ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle> client) {
   // TODO(lab2): start one thread that runs serve() for this client.
@@ -45,7 +45,7 @@ void ConnectionThreads::serve([[maybe_unused]] std::unique_ptr<ClientHandle> cli
                               [[maybe_unused]] ThreadTracker::Ticket ticket) {
   // TODO(lab2): runs in the new thread, which owns both arguments.
   //   1. logLine("connection N", "started"), N = client->number.
-  //   2. serveConnection(client->socket, dispatcher_, stop_, idle_timeout_): your lab 1 loop.
+  //   2. serveConnection(client->socket, dispatcher_, connections_, idle_timeout_): your lab 1 loop.
   //   3. logLine(..., "closed"), then client.reset() to close the socket NOW. The ticket
   //      (a parameter) is destroyed when serve returns, and that is when
   //      waitUntilAllEnded() may say "all ended": the socket must be closed before.

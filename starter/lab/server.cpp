@@ -6,8 +6,8 @@
 /// Your version. Both functions are yours: the accept loop
 /// (acceptUntilStopped: lab 1, and lab 2 for its connection threads) and the
 /// shutdown sequence (shutDown: lab 5). Read server_core.hpp first: the
-/// members you use (dispatcher_, signals_, listener_, limit_, config_,
-/// idle_timeout_) and the helpers (waitForEvents, admitClient) are there.
+/// members you use (dispatcher_, signals_, listener_, limit_, connections_,
+/// config_, idle_timeout_) and the helpers (waitForEvents, admitClient) are there.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -31,10 +31,11 @@ void Server::acceptUntilStopped([[maybe_unused]] ConnectionThreads& threads) {
   //     no events.connection: continue.
   //   - Accept: a std::make_unique<ClientHandle>(acceptConnection(listener_), ++accepted).
   //     An invalid socket (the client left before we accepted) is not fatal: continue.
-  //   - Then if (!admitClient(*client, limit_)) continue; (given): over --max-connections
-  //     the client got a BUSY reply and is closed.
-  //   - Stage 1: serveConnection(client->socket, *dispatcher_, signals_.stopFd(),
-  //     idle_timeout_) right here; the next client waits in the listen backlog.
+  //   - Then if (!admitClient(*client, limit_, connections_)) continue; (given): over
+  //     --max-connections the client got a BUSY reply and is closed; otherwise its socket is
+  //     now on connections_, where a shutdown will find it.
+  //   - Stage 1: serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_)
+  //     right here; the next client waits in the listen backlog.
   // TODO(lab2): stage >= 2: threads.start(std::move(client)) instead. The heap handle is
   //   the thread's from then on: never hand a thread a pointer into this stack frame.
   notImplemented(1, "Server::acceptUntilStopped in server.cpp");
@@ -46,8 +47,9 @@ int Server::shutDown([[maybe_unused]] ConnectionThreads& threads) {
   // TODO(lab5): undo start-up in reverse order, then return 0.
   //   - logLine("main", "shutting down"); listener_.reset(): no new clients (a connect now
   //     is refused at once instead of waiting in a backlog nobody accepts).
-  //   - threads.waitUntilAllEnded(kConnectionsGrace): each connection thread sees the stop
-  //     pipe at its next wait, answers the request it holds and ends.
+  //   - threads.waitUntilAllEnded(kConnectionsGrace): each connection thread answers the
+  //     request it holds and ends (the given StopForwarder, woken by the same stop pipe, has
+  //     shut every client socket for reading, so no thread is left waiting in read()).
   //     If some did not end: logError how many (threads.active()), std::fflush(stdout),
   //     std::_Exit(1). They still use the dispatcher: destroying it under them would be
   //     a use-after-free; a quick exit is the lesser evil.

@@ -9,17 +9,19 @@
 
 #include "dispatcher.hpp"
 #include "fd.hpp"
+#include "open_connections.hpp"
 #include "protocol.hpp"
 
 namespace mc {
 
 /// @brief Serves requests on @p client until the client closes, sends a frame
-/// that cannot be trusted, stays silent for @p idle_timeout, or @p stop becomes
-/// readable (the server is shutting down). A request already read is always
-/// answered before returning.
+/// that cannot be trusted, stays silent for @p idle_timeout, or the server is
+/// closing (@p connections says so, and its StopForwarder has shut the
+/// socket for reading: the read waiting for the next request returns end of
+/// file). A request already read is always answered before returning.
 /// Thread safety: one call per connection; calls on different connections may
 /// run in parallel when @p dispatcher is thread-safe.
-void serveConnection(const Fd& client, Dispatcher& dispatcher, const Fd& stop,
+void serveConnection(const Fd& client, Dispatcher& dispatcher, const OpenConnections& connections,
                      std::chrono::milliseconds idle_timeout);
 
 /// @brief Sorts @p request by its command code and sends it to its service;

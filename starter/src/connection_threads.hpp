@@ -13,6 +13,7 @@
 #include "connection_limit.hpp"
 #include "dispatcher.hpp"
 #include "fd.hpp"
+#include "open_connections.hpp"
 #include "thread_tracker.hpp"
 
 namespace mc {
@@ -30,15 +31,20 @@ struct ClientHandle {
   /// The connection's place under --max-connections, given back when the
   /// handle dies (the accept loop fills it in; see Server::admit).
   ConnectionPermit permit;
+  /// The socket's place on the server's OpenConnections (admitClient fills it
+  /// in). Declared after the socket, so it is destroyed first: off the list
+  /// before the socket closes.
+  OpenConnections::Listing listing;
 };
 
 /// Starts and counts connection threads.
 class ConnectionThreads {
  public:
   /// @param dispatcher where requests go; must outlive this object.
-  /// @param stop becomes readable when the server shuts down; must outlive this.
+  /// @param connections says when the server is closing; must outlive this.
   /// @param idle_timeout how long a connection may stay silent before it is closed.
-  ConnectionThreads(Dispatcher& dispatcher, const Fd& stop, std::chrono::milliseconds idle_timeout);
+  ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
+                    std::chrono::milliseconds idle_timeout);
   ConnectionThreads(const ConnectionThreads&) = delete;
   ConnectionThreads& operator=(const ConnectionThreads&) = delete;
   /// @brief Waits for every connection thread to end (they use our members).
@@ -60,7 +66,7 @@ class ConnectionThreads {
   void serve(std::unique_ptr<ClientHandle> client, ThreadTracker::Ticket ticket);
 
   Dispatcher& dispatcher_;
-  const Fd& stop_;
+  const OpenConnections& connections_;
   const std::chrono::milliseconds idle_timeout_;
   ThreadTracker tracker_;  // destroyed first: waits for the threads using the rest
 };

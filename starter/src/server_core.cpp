@@ -71,9 +71,12 @@ Events waitForEvents(const Fd& listener, const ShutdownSignals& signals) {
   return Events{fds[1].revents != 0, fds[2].revents != 0, fds[0].revents != 0};
 }
 
-bool admitClient(ClientHandle& client, ConnectionLimit& limit) {
+bool admitClient(ClientHandle& client, ConnectionLimit& limit, OpenConnections& connections) {
   client.permit = limit.tryAcquire();
-  if (client.permit) return true;
+  if (client.permit) {
+    client.listing = connections.add(client.socket);
+    return true;
+  }
   writeReply(client.socket, busyReply(limit.max()));  // a client already gone: nothing to do
   logLine("main", "client " + std::to_string(client.number) + " turned away: busy");
   return false;
@@ -88,7 +91,7 @@ Server::Server(const ServerConfig& config)
 
 int Server::run() {
   announce(config_, listener_);
-  ConnectionThreads threads(*dispatcher_, signals_.stopFd(), idle_timeout_);
+  ConnectionThreads threads(*dispatcher_, connections_, idle_timeout_);
   acceptUntilStopped(threads);
   return shutDown(threads);
 }

@@ -12,9 +12,13 @@
 ///  2. the signal handlers, after the fork (the children must not inherit
 ///     them) and before anyone can know we are up (a SIGTERM sent the moment
 ///     "listening on" appears must find them installed);
-///  3. the listening socket and "listening on ...", then the accept loop.
+///  3. the listening socket;
+///  4. the StopForwarder's thread, the server's first thread: after the fork
+///     (a child forked from a process with threads may inherit a lock that
+///     some other thread held), and after the stop pipe it waits on.
 /// The members below are declared in that order, so they are built in it,
-/// and shutDown() undoes it backwards.
+/// and shutDown() undoes it backwards. Then run() prints "listening on ..."
+/// and enters the accept loop.
 #pragma once
 
 #include <chrono>
@@ -24,8 +28,10 @@
 #include "connection_threads.hpp"
 #include "dispatcher.hpp"
 #include "fd.hpp"
+#include "open_connections.hpp"
 #include "server_config.hpp"
 #include "shutdown_signals.hpp"
+#include "stop_forwarder.hpp"
 
 namespace mc {
 
@@ -44,11 +50,12 @@ struct Events {
 /// @throws std::system_error if poll fails otherwise.
 Events waitForEvents(const Fd& listener, const ShutdownSignals& signals);
 
-/// @brief Gives @p client a place under --max-connections. Over the limit it
+/// @brief Gives @p client a place under --max-connections and puts its socket
+/// on @p connections (so a shutdown can end its reads). Over the limit it
 /// answers BUSY (one frame, on a fresh socket whose send buffer is empty, so
 /// the write cannot block), logs it, and the caller drops the client.
 /// @return true if the client may be served.
-bool admitClient(ClientHandle& client, ConnectionLimit& limit);
+bool admitClient(ClientHandle& client, ConnectionLimit& limit, OpenConnections& connections);
 
 /// One running cabinetd: built by runServer (server.hpp), run once.
 class Server {
@@ -75,6 +82,8 @@ class Server {
   ShutdownSignals signals_;
   Fd listener_;
   ConnectionLimit limit_;  // outlives the connection threads: shutDown waits for them first
+  OpenConnections connections_;  // likewise: each ClientHandle's Listing points here
+  StopForwarder stop_forwarder_{signals_.stopFd(), connections_};  // a thread, so after the fork
 };
 
 }  // namespace mc

@@ -5,6 +5,7 @@
 /// Runs in: the e2e test process: the main thread signals the server while
 /// client threads keep it busy.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -200,6 +201,55 @@ TEST_P(Shutdown, IdleServerStopsAtOnce) {
   std::optional<int> exit = server.stop(SIGTERM, 5s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_LT(Clock::now() - signalled, 3s);
+  EXPECT_TRUE(ServerProcess::leftovers().empty());
+}
+
+// A client that writes requests without ever waiting for a reply: its
+// requests are always queued on the server's side of the socket. Linux goes
+// on delivering data to a socket shut for reading, so the only thing that can
+// end this connection at a shutdown is the loop checking that the server is
+// closing before each request. Without that check the connection is served
+// on and on, and the server misses its grace period (exit 1) or never exits.
+TEST_P(Shutdown, ClientThatNeverPausesCannotHoldTheServer) {
+  ServerOptions options;
+  options.stage = GetParam();
+  ServerProcess server{options};
+  const Fd socket = connectRaw(server.port(), 2s);  // every read and write of ours is bounded
+
+  Bytes burst;
+  for (int i = 0; i < 64; ++i) {
+    Request request = listProducts();
+    request.request_id = static_cast<std::uint32_t>(i + 1);
+    const Bytes frame = encodeRequest(request);
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> replied{0};
+  std::thread writer{[&] {
+    while (!done && sendBytes(socket, burst)) {
+    }
+  }};
+  std::thread reader{[&] {
+    char sink[4096];
+    for (;;) {
+      const ssize_t got = ::recv(socket.get(), sink, sizeof sink, 0);
+      if (got <= 0 && !(got < 0 && errno == EINTR)) break;  // closed, reset or 2 s of silence
+      if (got > 0) replied += static_cast<std::size_t>(got);
+    }
+  }};
+  const Clock::time_point flowing = Clock::now() + 5s;
+  while (replied < 64 * 1024 && Clock::now() < flowing) std::this_thread::sleep_for(5ms);
+  EXPECT_GE(replied.load(), 64u * 1024) << "the flood was not being served";
+
+  const Clock::time_point signalled = Clock::now();
+  const std::optional<int> exit = server.stop(SIGTERM, 5s);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled);
+  done = true;
+  ::shutdown(socket.get(), SHUT_RDWR);  // wakes our own reader and writer, whatever happened
+  writer.join();
+  reader.join();
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit) << " after " << took.count()
+                                   << " ms: a connection that is always busy held the server";
   EXPECT_TRUE(ServerProcess::leftovers().empty());
 }
 

@@ -1,0 +1,130 @@
+/// @file test_open_connections.cpp
+/// @brief OpenConnections and StopForwarder: how a shutdown reaches a
+/// connection blocked in read(). Real TCP connections on loopback.
+/// Runs in: the test process (threads only). Every read here has a timeout
+/// (SO_RCVTIMEO), so a wake-up that never comes fails instead of hanging.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <future>
+
+#include "fd.hpp"
+#include "open_connections.hpp"
+#include "stop_forwarder.hpp"
+
+namespace mc {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Both ends of one loopback TCP connection; the server end's reads give up
+// after @p timeout.
+struct TcpPair {
+  Fd server;
+  Fd client;
+};
+
+TcpPair connectedPair(std::chrono::milliseconds timeout) {
+  Fd listener{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::listen(listener.get(), 1), 0);
+  EXPECT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  TcpPair pair;
+  pair.client = Fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  EXPECT_EQ(::connect(pair.client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  pair.server = Fd{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  ::setsockopt(pair.server.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return pair;
+}
+
+// What one read on @p socket ended with: bytes, 0 for end of file, or -errno.
+long readOnce(const Fd& socket) {
+  char byte = 0;
+  ssize_t got;
+  while ((got = ::read(socket.get(), &byte, 1)) < 0 && errno == EINTR) {
+  }
+  return got < 0 ? -errno : got;
+}
+
+TEST(OpenConnections, ClosingEndsAReadThatIsAlreadyBlocked) {
+  OpenConnections connections;
+  TcpPair pair = connectedPair(10s);
+  OpenConnections::Listing listing = connections.add(pair.server);
+  EXPECT_EQ(connections.size(), 1u);
+  EXPECT_FALSE(connections.closing());
+  std::future<long> blocked = std::async(std::launch::async, [&] { return readOnce(pair.server); });
+  // Whether the reader is already inside read() or not, it must see end of file.
+  EXPECT_EQ(blocked.wait_for(50ms), std::future_status::timeout) << "read returned before the stop";
+  connections.closeAllForReading();
+  EXPECT_TRUE(connections.closing());
+  ASSERT_EQ(blocked.wait_for(5s), std::future_status::ready) << "the blocked read was not woken";
+  EXPECT_EQ(blocked.get(), 0) << "a read ended by the stop must look like end of file";
+  // Shut for reading, not for writing: a reply still reaches the client.
+  EXPECT_EQ(::send(pair.server.get(), "r", 1, MSG_NOSIGNAL), 1);
+  EXPECT_EQ(readOnce(pair.client), 1);
+}
+
+TEST(OpenConnections, ASocketAddedAfterTheStopIsShutAtOnce) {
+  OpenConnections connections;
+  connections.closeAllForReading();
+  TcpPair pair = connectedPair(10s);
+  OpenConnections::Listing listing = connections.add(pair.server);
+  std::future<long> read = std::async(std::launch::async, [&] { return readOnce(pair.server); });
+  ASSERT_EQ(read.wait_for(5s), std::future_status::ready) << "a late socket was left readable";
+  EXPECT_EQ(read.get(), 0);
+}
+
+TEST(OpenConnections, ASocketOffTheListIsNotTouched) {
+  OpenConnections connections;
+  TcpPair pair = connectedPair(200ms);
+  {
+    OpenConnections::Listing listing = connections.add(pair.server);
+    OpenConnections::Listing moved = std::move(listing);  // one place, whoever holds it
+    EXPECT_EQ(connections.size(), 1u);
+  }
+  EXPECT_EQ(connections.size(), 0u);
+  connections.closeAllForReading();
+  EXPECT_EQ(readOnce(pair.server), -EAGAIN) << "the read should have waited for its timeout";
+}
+
+TEST(StopForwarder, TheStopPipeClosesEveryListedSocket) {
+  OpenConnections connections;
+  Pipe stop = makePipe();
+  TcpPair first = connectedPair(10s);
+  TcpPair second = connectedPair(10s);
+  OpenConnections::Listing one = connections.add(first.server);
+  OpenConnections::Listing two = connections.add(second.server);
+  StopForwarder forwarder{stop.read_end, connections};
+  std::future<long> read_one = std::async(std::launch::async, [&] { return readOnce(first.server); });
+  std::future<long> read_two = std::async(std::launch::async, [&] { return readOnce(second.server); });
+  ASSERT_EQ(::write(stop.write_end.get(), "!", 1), 1);
+  ASSERT_EQ(read_one.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(read_two.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(read_one.get(), 0);
+  EXPECT_EQ(read_two.get(), 0);
+  EXPECT_TRUE(connections.closing());
+}
+
+TEST(StopForwarder, LeavesWithoutAStopWhenDestroyed) {
+  OpenConnections connections;
+  Pipe stop = makePipe();
+  {
+    StopForwarder forwarder{stop.read_end, connections};
+  }  // the destructor must not wait for a stop that never comes
+  EXPECT_FALSE(connections.closing());
+}
+
+}  // namespace
+}  // namespace mc
