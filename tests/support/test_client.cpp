@@ -192,9 +192,10 @@ bool looksLikeLocker(std::string_view locker, char prefix) {
 // Raw sockets
 // ---------------------------------------------------------------------------
 
-Fd connectRaw(std::uint16_t port, std::chrono::milliseconds timeout) {
-  Fd socket{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (!socket) throwErrno("socket");
+namespace {
+
+// Every read and write on @p socket gives up after @p timeout.
+void boundBy(const Fd& socket, std::chrono::milliseconds timeout) {
   timeval limit{};
   limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
@@ -202,14 +203,44 @@ Fd connectRaw(std::uint16_t port, std::chrono::milliseconds timeout) {
       ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
     throwErrno("setsockopt(SO_RCVTIMEO)");
   }
+}
+
+sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+}  // namespace
+
+Fd connectRaw(std::uint16_t port, std::chrono::milliseconds timeout) {
+  Fd socket{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (!socket) throwErrno("socket");
+  boundBy(socket, timeout);
+  const sockaddr_in address = loopback(port);
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     throwErrno("connect");
   }
   return socket;
+}
+
+TcpPair loopbackPair(std::chrono::milliseconds timeout) {
+  Fd listener{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  sockaddr_in address = loopback(0);
+  socklen_t length = sizeof address;
+  if (!listener || ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener.get(), 1) != 0 ||
+      ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throwErrno("listen on 127.0.0.1:0");
+  }
+  TcpPair pair;
+  pair.client = connectRaw(ntohs(address.sin_port), timeout);
+  pair.server = Fd{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
+  if (!pair.server) throwErrno("accept4");
+  boundBy(pair.server, timeout);
+  return pair;
 }
 
 Bytes encodeRawHeader(const RawHeader& header) {

@@ -116,6 +116,16 @@ bool looksLikeLocker(std::string_view locker, char prefix);
 /// @throws std::system_error (socket, connect).
 Fd connectRaw(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// Both ends of one TCP connection on loopback, made without a server.
+struct TcpPair {
+  Fd server;  ///< the accepted end
+  Fd client;  ///< the connecting end
+};
+
+/// @brief A fresh TcpPair whose two ends' reads and writes time out after
+/// @p timeout. @throws std::system_error.
+TcpPair loopbackPair(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 /// The fields of a request header, written as given: nothing is validated,
 /// so a test can send a wrong magic, version or length.
 struct RawHeader {

@@ -3,9 +3,7 @@
 /// connection blocked in read(). Real TCP connections on loopback.
 /// Runs in: the test process (threads only). Every read here has a timeout
 /// (SO_RCVTIMEO), so a wake-up that never comes fails instead of hanging.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,38 +14,12 @@
 #include "fd.hpp"
 #include "open_connections.hpp"
 #include "stop_forwarder.hpp"
+#include "test_client.hpp"
 
-namespace mc {
+namespace mc::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Both ends of one loopback TCP connection; the server end's reads give up
-// after @p timeout.
-struct TcpPair {
-  Fd server;
-  Fd client;
-};
-
-TcpPair connectedPair(std::chrono::milliseconds timeout) {
-  Fd listener{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  EXPECT_EQ(::listen(listener.get(), 1), 0);
-  EXPECT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-  TcpPair pair;
-  pair.client = Fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  EXPECT_EQ(::connect(pair.client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  pair.server = Fd{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(pair.server.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return pair;
-}
 
 // What one read on @p socket ended with: bytes, 0 for end of file, or -errno.
 long readOnce(const Fd& socket) {
@@ -60,7 +32,7 @@ long readOnce(const Fd& socket) {
 
 TEST(OpenConnections, ClosingEndsAReadThatIsAlreadyBlocked) {
   OpenConnections connections;
-  TcpPair pair = connectedPair(10s);
+  TcpPair pair = loopbackPair(10s);
   OpenConnections::Listing listing = connections.add(pair.server);
   EXPECT_EQ(connections.size(), 1u);
   EXPECT_FALSE(connections.closing());
@@ -79,7 +51,7 @@ TEST(OpenConnections, ClosingEndsAReadThatIsAlreadyBlocked) {
 TEST(OpenConnections, ASocketAddedAfterTheStopIsShutAtOnce) {
   OpenConnections connections;
   connections.closeAllForReading();
-  TcpPair pair = connectedPair(10s);
+  TcpPair pair = loopbackPair(10s);
   OpenConnections::Listing listing = connections.add(pair.server);
   std::future<long> read = std::async(std::launch::async, [&] { return readOnce(pair.server); });
   ASSERT_EQ(read.wait_for(5s), std::future_status::ready) << "a late socket was left readable";
@@ -88,7 +60,7 @@ TEST(OpenConnections, ASocketAddedAfterTheStopIsShutAtOnce) {
 
 TEST(OpenConnections, ASocketOffTheListIsNotTouched) {
   OpenConnections connections;
-  TcpPair pair = connectedPair(200ms);
+  TcpPair pair = loopbackPair(200ms);
   {
     OpenConnections::Listing listing = connections.add(pair.server);
     OpenConnections::Listing moved = std::move(listing);  // one place, whoever holds it
@@ -102,8 +74,8 @@ TEST(OpenConnections, ASocketOffTheListIsNotTouched) {
 TEST(StopForwarder, TheStopPipeClosesEveryListedSocket) {
   OpenConnections connections;
   Pipe stop = makePipe();
-  TcpPair first = connectedPair(10s);
-  TcpPair second = connectedPair(10s);
+  TcpPair first = loopbackPair(10s);
+  TcpPair second = loopbackPair(10s);
   OpenConnections::Listing one = connections.add(first.server);
   OpenConnections::Listing two = connections.add(second.server);
   StopForwarder forwarder{stop.read_end, connections};
@@ -127,4 +99,4 @@ TEST(StopForwarder, LeavesWithoutAStopWhenDestroyed) {
 }
 
 }  // namespace
-}  // namespace mc
+}  // namespace mc::test
