@@ -75,6 +75,8 @@ class Fields {
   const std::vector<Entry>& entries() const { return entries_; }
   /// @brief True when there is no pair at all.
   bool empty() const { return entries_.empty(); }
+  /// @brief Makes room for @p count pairs, so that adding them allocates once.
+  void reserve(std::size_t count) { entries_.reserve(count); }
   /// @brief Same pairs in the same order.
   bool operator==(const Fields&) const = default;
 
