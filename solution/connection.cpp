@@ -6,9 +6,9 @@
 /// per request, as in the simplest echo server. How it still hears the server
 /// stop: the StopForwarder shuts the socket for reading, and that read
 /// returns end of file (open_connections.hpp). Before each request the loop
-/// also checks connections.closing(), because Linux goes on accepting data on
-/// a socket shut for reading, and a client that never pauses would otherwise
-/// be served for ever.
+/// also checks connections.closing(), because Linux still delivers the data
+/// queued on a socket shut for reading (up to a receive window, megabytes):
+/// a client that pipelines would otherwise be served on after the stop.
 #include "connection.hpp"
 
 #include <sys/socket.h>

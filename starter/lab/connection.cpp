@@ -72,8 +72,8 @@ void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatc
                      [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
   // TODO(lab1): boundBlockingCalls(client, idle_timeout) once, then loop:
   //   1. connections.closing(): the server is shutting down -> return. Check it before every
-  //      request: Linux goes on accepting data on a socket shut for reading, so a client
-  //      that never pauses would keep this loop reading for ever.
+  //      request: Linux still delivers the data queued on a socket shut for reading (up to
+  //      a receive window, megabytes), so a client that pipelines would be served on.
   //   2. readRequest(client) (it blocks until the client's next request): io != kOk -> return.
   //      That is: closed (the client left, or the stop shut our reading side), truncated,
   //      timed out (silent for idle_timeout: SO_RCVTIMEO) or an error.

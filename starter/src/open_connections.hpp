@@ -16,9 +16,10 @@
 ///  - a socket leaves the list before it is closed (Listing's destructor runs
 ///    first), so closeAllForReading never touches a descriptor number that
 ///    the kernel has already given to someone else;
-///  - Linux keeps accepting data on a socket shut for reading, so a client
-///    that never pauses could keep its connection reading forever. closing()
-///    is the flag serveConnection checks before each request.
+///  - Linux still delivers the data queued on a socket shut for reading (up
+///    to its receive window, which can grow to megabytes), so a client that
+///    pipelines would be served all of that after the stop. closing() is the
+///    flag serveConnection checks before each request.
 #pragma once
 
 #include <atomic>

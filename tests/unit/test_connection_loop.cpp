@@ -50,7 +50,7 @@ TEST(Lab1Connection, TheStopEndsTheWaitForTheNextRequest) {
   EXPECT_EQ(services.calls, 1);
 }
 
-// Linux goes on delivering data to a socket shut for reading, so end of file
+// Linux still delivers the data queued on a socket shut for reading, so end of file
 // alone does not stop a client that pipelines: the loop must check closing()
 // before it reads each request.
 TEST(Lab1Connection, NoRequestIsReadOnceTheServerIsClosing) {
