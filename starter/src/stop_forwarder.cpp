@@ -8,13 +8,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 
 #include "log.hpp"
 
 namespace mc {
 
+// The thread gets references: stop and connections outlive us (the caller's
+// promise), and quit_ is ours and built before the thread starts.
 StopForwarder::StopForwarder(const Fd& stop, OpenConnections& connections)
-    : quit_{makePipe()}, thread_{forward, std::cref(stop), std::cref(quit_.read_end), std::ref(connections)} {}
+    : quit_{makePipe()},
+      thread_{forward, std::cref(stop), std::cref(quit_.read_end), std::ref(connections)} {}
 
 StopForwarder::~StopForwarder() {
   if (::write(quit_.write_end.get(), "q", 1) < 0) {
