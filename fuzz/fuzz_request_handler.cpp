@@ -39,8 +39,10 @@
 #include "frame_io.hpp"
 #include "fuzz_support.hpp"
 #include "inline_dispatcher.hpp"
+#include "open_connections.hpp"
 #include "protocol.hpp"
 #include "robust_io.hpp"
+#include "socket_timeouts.hpp"
 #include "wire_codec.hpp"
 
 namespace mc::fuzz {
@@ -63,12 +65,12 @@ constexpr int kReplyWaitSeconds = 4;
 // The cabinet: one set of services for the whole process
 // ---------------------------------------------------------------------------
 
-/// The services every input runs against, and the descriptor serveConnection
-/// watches for shutdown (never readable here: its write end stays open).
+/// The services every input runs against, and the list serveConnection asks
+/// whether the server is closing (never, here).
 struct Cabinet {
   std::filesystem::path data_dir;
   std::unique_ptr<InlineDispatcher> dispatcher;
-  Pipe stop = makePipe();
+  OpenConnections connections;
 
   Cabinet() {
     std::string pattern = (std::filesystem::temp_directory_path() / "mc-fuzz-XXXXXX").string();
@@ -227,10 +229,7 @@ SocketPair makeSocketPair() {
 
 // Makes each read on @p fd give up after @p seconds (readReply: kTimedOut).
 void boundReads(const Fd& fd, int seconds) {
-  timeval tv{};
-  tv.tv_sec = seconds;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
-    throwErrno("setsockopt SO_RCVTIMEO");
+  if (!setSocketTimeout(fd, SO_RCVTIMEO, std::chrono::seconds(seconds))) throwErrno("setsockopt SO_RCVTIMEO");
 }
 
 // Every reply until the server closes its end; each must arrive whole and decode.
@@ -257,7 +256,7 @@ void runConnection(ByteSpan stream, Ledger& ledger) {
   ::shutdown(pair.client.get(), SHUT_WR);  // EOF after the bytes, as a client that closes
 
   std::jthread serving([&] {
-    serveConnection(pair.server, *cabinet().dispatcher, cabinet().stop.read_end, kIdleTimeout);
+    serveConnection(pair.server, *cabinet().dispatcher, cabinet().connections, kIdleTimeout);
     pair.server.reset();  // the client's readReply sees EOF
   });
   const std::vector<Reply> replies = readAllReplies(pair.client);

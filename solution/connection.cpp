@@ -11,37 +11,16 @@
 /// a client that pipelines would otherwise be served on after the stop.
 #include "connection.hpp"
 
-#include <sys/socket.h>
-
 #include <string>
 
 #include "frame_io.hpp"
 #include "hang_up.hpp"
+#include "socket_timeouts.hpp"
 #include "trace.hpp"
 
 namespace mc {
 
 namespace {
-
-// Every read and write on the client may block for at most the idle timeout
-// (then it says kTimedOut): a client silent between requests is closed, a
-// half-sent frame cannot hold a thread forever, and a client that never reads
-// its replies makes writeAll fail with EAGAIN instead of blocking.
-void boundBlockingCalls(const Fd& client, std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-// The reply to a frame we could not accept, echoing what we could read of it.
-Reply rejectFrame(const IncomingRequest& incoming) {
-  Request echo;
-  echo.command = static_cast<Command>(incoming.header.command);
-  echo.request_id = incoming.header.request_id;
-  return makeReply(echo, Status::kBadRequest, std::string(frameErrorText(incoming.error)));
-}
 
 // STATUS asks every service; the merged reply holds all their fields, and is
 // OK only if every service answered OK.
@@ -75,7 +54,11 @@ Reply routeRequest(Dispatcher& dispatcher, const Request& request) {
 
 void serveConnection(const Fd& client, Dispatcher& dispatcher, const OpenConnections& connections,
                      std::chrono::milliseconds idle_timeout) {
-  boundBlockingCalls(client, idle_timeout);
+  // Every read and write on the client may block for at most the idle
+  // timeout: a client silent between requests is closed, a half-sent frame
+  // cannot hold us forever, and a client that never reads its replies makes
+  // writeAll fail with EAGAIN instead of blocking. Unbounded, we do not serve.
+  if (!boundBlockingCalls(client, idle_timeout)) return;
   while (!connections.closing()) {
     const IncomingRequest incoming = readRequest(client);  // waits: a request, EOF or the timeout
     if (incoming.io != IoStatus::kOk) return;  // closed (by the client or the stop), cut short, silent

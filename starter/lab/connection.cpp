@@ -5,42 +5,22 @@
 /// Your version (lab 1). The loop blocks in read() for the client's next
 /// request: one system call per request. It still hears the server stop:
 /// the given StopForwarder shuts the socket for reading, and that read then
-/// returns end of file (open_connections.hpp says how and why). Given:
-/// boundBlockingCalls and rejectFrame. You write the loop and the routing by
-/// command code (with STATUS's fan-out).
+/// returns end of file (open_connections.hpp says how and why). Given, in
+/// the provided code: boundBlockingCalls (socket_timeouts.hpp) and
+/// rejectFrame (frame_io.hpp). You write the loop and the routing by command
+/// code (with STATUS's fan-out).
 #include "connection.hpp"
-
-#include <sys/socket.h>
 
 #include <string>
 
 #include "frame_io.hpp"
-#include "hang_up.hpp"  // IWYU pragma: keep (for serveConnection)
+#include "hang_up.hpp"          // IWYU pragma: keep (for serveConnection)
+#include "socket_timeouts.hpp"  // IWYU pragma: keep (for serveConnection)
 #include "todo.hpp"
 
 namespace mc {
 
 namespace {
-
-// Every read and write on the client may block for at most the idle timeout
-// (then it says kTimedOut): a client silent between requests is closed, a
-// half-sent frame cannot hold a thread forever, and a client that never reads
-// its replies makes writeAll fail with EAGAIN instead of blocking.
-[[maybe_unused]] void boundBlockingCalls(const Fd& client, std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-// The reply to a frame we could not accept, echoing what we could read of it.
-[[maybe_unused]] Reply rejectFrame(const IncomingRequest& incoming) {
-  Request echo;
-  echo.command = static_cast<Command>(incoming.header.command);
-  echo.request_id = incoming.header.request_id;
-  return makeReply(echo, Status::kBadRequest, std::string(frameErrorText(incoming.error)));
-}
 
 // STATUS asks every service; the merged reply holds all their fields, and is
 // OK only if every service answered OK.
@@ -70,7 +50,8 @@ Reply routeRequest([[maybe_unused]] Dispatcher& dispatcher, [[maybe_unused]] con
 void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatcher& dispatcher,
                      [[maybe_unused]] const OpenConnections& connections,
                      [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
-  // TODO(lab1): boundBlockingCalls(client, idle_timeout) once, then loop:
+  // TODO(lab1): boundBlockingCalls(client, idle_timeout) once (if it fails, return: a
+  //   connection whose reads and writes cannot be bounded is not served), then loop:
   //   1. connections.closing(): the server is shutting down -> return. Check it before every
   //      request: Linux still delivers the data queued on a socket shut for reading (up to
   //      a receive window, megabytes), so a client that pipelines would be served on.

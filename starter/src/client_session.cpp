@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "frame_io.hpp"
+#include "socket_timeouts.hpp"
 
 namespace mc {
 
@@ -54,27 +55,15 @@ AddressList resolve(const std::string& host, std::uint16_t port) {
   return AddressList{found, &::freeaddrinfo};
 }
 
-/// Sets @p option (SO_RCVTIMEO or SO_SNDTIMEO) of @p socket to @p timeout.
-void setTimeout(const Fd& socket, int option, std::chrono::milliseconds timeout) {
-  const auto ms = timeout.count() > 0 ? timeout.count() : 1;  // 0 would mean "wait forever"
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-  if (::setsockopt(socket.get(), SOL_SOCKET, option, &tv, sizeof tv) != 0) {
-    throwErrno("setsockopt");
-  }
-}
-
 /// A socket connected to @p address, with both timeouts set.
 /// @throws std::system_error naming socket, setsockopt or connect.
 Fd connectTo(const addrinfo& address, std::chrono::milliseconds timeout) {
   Fd socket{::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC,
                      address.ai_protocol)};
   if (!socket) throwErrno("socket");
-  setTimeout(socket, SO_RCVTIMEO, timeout);
   // Linux applies SO_SNDTIMEO to connect() too: an unanswered SYN then
   // fails after `timeout` (with EINPROGRESS) instead of after minutes.
-  setTimeout(socket, SO_SNDTIMEO, timeout);
+  if (!boundBlockingCalls(socket, timeout)) throwErrno("setsockopt");
   if (::connect(socket.get(), address.ai_addr, address.ai_addrlen) != 0) {
     if (errno == EINPROGRESS) errno = ETIMEDOUT;  // say what happened
     throwErrno("connect");

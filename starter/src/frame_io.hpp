@@ -32,6 +32,11 @@ struct IncomingReply {
 /// @brief Reads one reply frame.
 IncomingReply readReply(const Fd& connection);
 
+/// @brief The BAD_REQUEST reply to a frame that could not be accepted
+/// (@p incoming.error != kNone), echoing the command and request id its
+/// header gave, so the client can tell which request was refused.
+Reply rejectFrame(const IncomingRequest& incoming);
+
 /// @brief Encodes and writes @p request. @return false on a write error.
 bool writeRequest(const Fd& connection, const Request& request);
 /// @brief Encodes and writes @p reply. @return false on a write error.

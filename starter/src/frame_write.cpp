@@ -1,5 +1,6 @@
 /// @file frame_write.cpp
-/// @brief writeRequest and writeReply: one whole frame, in one writeAll.
+/// @brief writeRequest and writeReply: one whole frame, in one writeAll; and
+/// rejectFrame, the reply to a frame the server could not accept.
 /// Runs in: the server's connection threads and the client.
 /// Owns: nothing (borrows the caller's connection Fd).
 ///
@@ -8,7 +9,16 @@
 /// them, and would cost two syscalls. Reading is lab 1's (frame_io.cpp).
 #include "frame_io.hpp"
 
+#include <string>
+
 namespace mc {
+
+Reply rejectFrame(const IncomingRequest& incoming) {
+  Request echo;
+  echo.command = static_cast<Command>(incoming.header.command);
+  echo.request_id = incoming.header.request_id;
+  return makeReply(echo, Status::kBadRequest, std::string(frameErrorText(incoming.error)));
+}
 
 bool writeRequest(const Fd& connection, const Request& request) {
   Bytes frame = encodeRequest(request);

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "robust_io.hpp"
+#include "socket_timeouts.hpp"
 #include "server_process.hpp"
 
 namespace mc::test {
@@ -194,17 +195,6 @@ bool looksLikeLocker(std::string_view locker, char prefix) {
 
 namespace {
 
-// Every read and write on @p socket gives up after @p timeout.
-void boundBy(const Fd& socket, std::chrono::milliseconds timeout) {
-  timeval limit{};
-  limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  if (::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
-      ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
-    throwErrno("setsockopt(SO_RCVTIMEO)");
-  }
-}
-
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -218,7 +208,7 @@ sockaddr_in loopback(std::uint16_t port) {
 Fd connectRaw(std::uint16_t port, std::chrono::milliseconds timeout) {
   Fd socket{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
   if (!socket) throwErrno("socket");
-  boundBy(socket, timeout);
+  if (!boundBlockingCalls(socket, timeout)) throwErrno("setsockopt(SO_RCVTIMEO)");
   const sockaddr_in address = loopback(port);
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     throwErrno("connect");
@@ -239,7 +229,7 @@ TcpPair loopbackPair(std::chrono::milliseconds timeout) {
   pair.client = connectRaw(ntohs(address.sin_port), timeout);
   pair.server = Fd{::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC)};
   if (!pair.server) throwErrno("accept4");
-  boundBy(pair.server, timeout);
+  if (!boundBlockingCalls(pair.server, timeout)) throwErrno("setsockopt(SO_RCVTIMEO)");
   return pair;
 }
 

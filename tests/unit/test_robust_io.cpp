@@ -28,6 +28,7 @@
 #include "fd.hpp"
 #include "frame_io.hpp"
 #include "robust_io.hpp"
+#include "socket_timeouts.hpp"
 #include "wire_codec.hpp"
 
 namespace mc {
@@ -51,10 +52,7 @@ SocketPair makeSocketPair() {
 }
 
 void setTimeout(const Fd& fd, int option, std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  if (::setsockopt(fd.get(), SOL_SOCKET, option, &tv, sizeof tv) != 0) throwErrno("setsockopt");
+  if (!setSocketTimeout(fd, option, timeout)) throwErrno("setsockopt");
 }
 
 // Both directions of both ends time out, so nothing in a test can hang.
