@@ -92,6 +92,7 @@ struct StatementCache;  // database.cpp: the compiled statements of one connecti
 /// Move-only owner of one SQLite connection, opened in WAL mode with
 /// synchronous=NORMAL: a committed transaction survives a crash of the process
 /// (not necessarily a power cut: the log is fsynced only at checkpoints).
+/// A file it creates gets 1 KiB pages (database.cpp: kPageBytes says why).
 /// The connection holds the file exclusively (locking_mode=EXCLUSIVE) until
 /// it is closed: one database, one connection, one owner process. Opening a
 /// second connection to the same file, in any process, fails with "database
@@ -136,6 +137,9 @@ class Database {
   /// Rewinds every statement of this connection still part-way through its
   /// rows, which ends the reads they hold open.
   void endOpenReads() noexcept;
+  /// Asks for small pages (database.cpp: kPageBytes); only a new, empty
+  /// file takes them.
+  void setPageSizeOfNewFile();
   /// Sets how long the WAL may grow before a commit checkpoints it.
   void setAutoCheckpoint();
   /// Finalizes every cached statement (none may be lent), closes db_.

@@ -5,6 +5,7 @@
 /// the same text) and its one-owner rule (the file is held exclusively).
 /// Runs in: the test process (no server).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -103,7 +104,8 @@ TEST_F(DatabaseTest, ReadOpenAtCommitDoesNotStopTheLogFromBeingCheckpointed) {
     tx.commit();  // one page changed: one frame in the log
   }
   // A log frame is a page plus a 24-byte header; a few frames of slack.
-  const auto most = static_cast<std::uintmax_t>((interval + 16) * (4096 + 24));
+  const std::int64_t page = db.queryInt("PRAGMA page_size");
+  const auto most = static_cast<std::uintmax_t>((interval + 16) * (page + 24));
   const std::filesystem::path log = dir_ / "test.db-wal";
   ASSERT_TRUE(std::filesystem::exists(log));
   EXPECT_LE(std::filesystem::file_size(log), most) << "the log was never checkpointed";
@@ -250,6 +252,43 @@ TEST_F(DatabaseTest, OpensInWalModeHeldExclusively) {
   Statement mode = db.prepare("PRAGMA locking_mode");
   ASSERT_TRUE(mode.step());
   EXPECT_EQ(mode.columnText(0), "exclusive");
+}
+
+// Small pages: a commit appends each page it changed, whole, to the log
+// (database.cpp, kPageBytes says why 1 KiB).
+TEST_F(DatabaseTest, NewFileHasSmallPages) {
+  {
+    Database db{file()};
+    fillOneTwoThree(db);
+    EXPECT_EQ(db.queryInt("PRAGMA page_size"), 1024);
+  }
+  Database reopened{file()};
+  EXPECT_EQ(reopened.queryInt("PRAGMA page_size"), 1024);
+  EXPECT_EQ(reopened.queryInt("SELECT COUNT(*) FROM t"), 3);
+}
+
+// A data dir made before pages were small (4 KiB, SQLite's default) opens and
+// works as it is: the page size of a file with tables cannot change in WAL
+// mode, and asking for another must not fail the open.
+TEST_F(DatabaseTest, OlderFileKeepsItsPageSizeAndItsRows) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  {
+    Database db{file()};
+    EXPECT_EQ(db.queryInt("PRAGMA page_size"), 4096);
+    Transaction tx{db};
+    db.exec("INSERT INTO t VALUES (4)");
+    tx.commit();
+  }
+  Database reopened{file()};
+  EXPECT_EQ(reopened.queryInt("PRAGMA page_size"), 4096);
+  EXPECT_EQ(reopened.queryInt("SELECT COUNT(*) FROM t"), 4);
 }
 
 // One database, one owner: a second connection (here in the same process;
