@@ -115,8 +115,12 @@ grade_batch() {
   cp solution/*.cpp "$batch/bob/lab/"               # returned complete
   cp -r "$batch/bob" "$batch/carol"
   patch -p1 -s -d "$batch/carol/lab" < tests/mutants/single-read.patch  # a lab 1 mistake
+  # The build directory every grade above used: batch mode shares one between
+  # its students, so this also checks that a student's build does not leak
+  # into the next one's (alice after the starter, bob's complete files, then
+  # carol's one mistake).
   tests/grade --batch "$batch" --csv "$out/grades.csv" --lab 1 --repeat 1 --no-tsan \
-    --build-dir "$build-batch" > "$out/batch.txt" 2>&1 || { tail -n 20 "$out/batch.txt"; return 1; }
+    --build-dir "$build" > "$out/batch.txt" 2>&1 || { tail -n 20 "$out/batch.txt"; return 1; }
   cat "$out/grades.csv"
   python3 - "$out" <<'EOF'
 import csv, json, sys

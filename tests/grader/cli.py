@@ -49,11 +49,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch", type=Path, help="grade every submission folder in this folder")
     parser.add_argument("--csv", type=Path, help="with --batch: one row per student here; "
                         "NAME.results.json and NAME.txt are written next to it")
+    parser.add_argument("--build-per-student", action="store_true",
+                        help="with --batch: a build directory per student (a re-run then recompiles "
+                             "nothing, at ~200 MB a student); default: one for the whole batch, "
+                             "where each student recompiles only the lab files that differ")
     parser.add_argument("--points", type=Path, default=ROOT / "tests" / "points.json",
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if bool(args.batch) != bool(args.csv):
         parser.error("--batch and --csv go together")
+    if args.build_per_student and not args.batch:
+        parser.error("--build-per-student goes with --batch")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
@@ -247,11 +253,20 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
     rows = []
     out_dir = args.csv.resolve().parent
     out_dir.mkdir(parents=True, exist_ok=True)
+    # One build directory serves the whole batch, as /autograder/build does on
+    # Gradescope: the provided code and the tests are compiled once, and each
+    # student only their lab files that differ from the previous student's
+    # (build.stage_lab_files). A build directory per student costs a full build
+    # and ~200 MB each, and pays off only when the same batch is graded again.
+    shared = None if args.build_per_student else (args.build_dir or root / "build-grade" / "batch")
     for folder in folders:
         progress.say(f"=== {folder.name} ===")
         row = {"name": folder.name}
         try:
-            build_dir = (args.build_dir / folder.name) if args.build_dir else None
+            if shared:
+                build_dir = shared
+            else:
+                build_dir = (args.build_dir / folder.name) if args.build_dir else None
             results, notes, seconds = grade(root, str(folder), args, points, progress, build_dir)
         except util.GradeError as error:
             progress.say(f"{folder.name}: not graded: {error}")
