@@ -5,121 +5,20 @@
 /// Runs in: the tools test process; starts cabinetd at stage 4 (and 3).
 #include <gtest/gtest.h>
 
-#include <cctype>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "json_reader.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
 #include "trace.hpp"
 
 namespace mc::test {
 namespace {
-
-// A JSON value, just enough to check a trace: the parser below rejects
-// anything that is not strict JSON.
-struct Json;
-using JsonObject = std::map<std::string, std::shared_ptr<Json>>;
-using JsonArray = std::vector<std::shared_ptr<Json>>;
-struct Json {
-  std::variant<std::nullptr_t, bool, double, std::string, JsonArray, JsonObject> value;
-};
-
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& text) : text_{text} {}
-
-  std::shared_ptr<Json> parseDocument() {
-    auto value = parseValue();
-    skipSpace();
-    if (!value || at_ != text_.size()) return nullptr;  // trailing garbage
-    return value;
-  }
-
- private:
-  void skipSpace() {
-    while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
-  }
-  bool take(char expected) {
-    skipSpace();
-    if (at_ < text_.size() && text_[at_] == expected) return ++at_, true;
-    return false;
-  }
-  std::shared_ptr<Json> parseValue() {
-    skipSpace();
-    if (at_ >= text_.size()) return nullptr;
-    const char c = text_[at_];
-    if (c == '{') return parseObject();
-    if (c == '[') return parseArray();
-    if (c == '"') {
-      std::string s;
-      return parseString(s) ? std::make_shared<Json>(Json{s}) : nullptr;
-    }
-    if (text_.compare(at_, 4, "true") == 0) return at_ += 4, std::make_shared<Json>(Json{true});
-    if (text_.compare(at_, 5, "false") == 0) return at_ += 5, std::make_shared<Json>(Json{false});
-    if (text_.compare(at_, 4, "null") == 0) return at_ += 4, std::make_shared<Json>(Json{nullptr});
-    return parseNumber();
-  }
-  std::shared_ptr<Json> parseNumber() {
-    const std::size_t start = at_;
-    if (at_ < text_.size() && text_[at_] == '-') ++at_;
-    while (at_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[at_])) || text_[at_] == '.' ||
-                                  text_[at_] == 'e' || text_[at_] == 'E' || text_[at_] == '+' || text_[at_] == '-'))
-      ++at_;
-    if (at_ == start) return nullptr;
-    return std::make_shared<Json>(Json{std::stod(text_.substr(start, at_ - start))});
-  }
-  bool parseString(std::string& out) {
-    if (!take('"')) return false;
-    while (at_ < text_.size() && text_[at_] != '"') {
-      if (static_cast<unsigned char>(text_[at_]) < 0x20) return false;  // raw control character
-      if (text_[at_] == '\\') ++at_;
-      out += text_[at_++];
-    }
-    return take('"');
-  }
-  std::shared_ptr<Json> parseArray() {
-    take('[');
-    JsonArray items;
-    if (take(']')) return std::make_shared<Json>(Json{items});
-    do {
-      auto item = parseValue();
-      if (!item) return nullptr;
-      items.push_back(item);
-    } while (take(','));
-    return take(']') ? std::make_shared<Json>(Json{items}) : nullptr;
-  }
-  std::shared_ptr<Json> parseObject() {
-    take('{');
-    JsonObject members;
-    if (take('}')) return std::make_shared<Json>(Json{members});
-    do {
-      std::string key;
-      skipSpace();
-      if (!parseString(key) || !take(':')) return nullptr;
-      auto value = parseValue();
-      if (!value) return nullptr;
-      members[key] = value;
-    } while (take(','));
-    return take('}') ? std::make_shared<Json>(Json{members}) : nullptr;
-  }
-
-  const std::string& text_;
-  std::size_t at_ = 0;
-};
-
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream all;
-  all << in.rdbuf();
-  return all.str();
-}
 
 // One hop slice ("ph":"X") of the trace.
 struct HopEvent {
@@ -170,8 +69,8 @@ TEST_P(Trace, EveryRequestsHopsAreRecordedInOrder) {
   }
   ASSERT_TRUE(exitedCleanly(server.stop(SIGTERM)));
 
-  const std::string text = readFile(file);
-  std::shared_ptr<Json> document = JsonParser(text).parseDocument();
+  const std::string text = readWholeFile(file);
+  std::shared_ptr<Json> document = parseJson(text);
   ASSERT_TRUE(document) << "the trace is not valid JSON:\n" << text.substr(0, 2000);
   const std::vector<HopEvent> hops = hopsOf(*document);
 

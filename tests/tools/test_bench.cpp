@@ -1,0 +1,195 @@
+/// @file test_bench.cpp
+/// @brief `cabinet-bench` (docs/performance.md) keeps its contract: it starts
+/// each server itself, checks every reply, and writes the figures other work
+/// reads (`throughput_rps`, `p50_us`, `p99_us`, `errors`, `ratio`) and the plot.
+/// No speed is asserted here: a figure only has to be a measurement (positive,
+/// consistent with the others), never fast enough.
+/// Runs in: the tools test process; runs cabinet-bench, which starts
+/// cabinetd and cabinet-echo, and in one test cabinet-echo itself.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <map>
+#include <system_error>
+#include <string>
+#include <vector>
+
+#include "json_reader.hpp"
+#include "server_process.hpp"
+
+namespace mc::test {
+namespace {
+
+const JsonObject& object(const Json& json) { return std::get<JsonObject>(json.value); }
+const JsonArray& array(const Json& json) { return std::get<JsonArray>(json.value); }
+double number(const JsonObject& object, const std::string& key) { return std::get<double>(object.at(key)->value); }
+std::string text(const JsonObject& object, const std::string& key) {
+  return std::get<std::string>(object.at(key)->value);
+}
+
+// One series of the bench's JSON: a server and its points by client count.
+struct BenchSeries {
+  bool baseline = false;
+  std::map<int, JsonObject> points;
+};
+
+// The series by label, in the order written (checked by the caller).
+std::vector<std::pair<std::string, BenchSeries>> seriesOf(const Json& document) {
+  std::vector<std::pair<std::string, BenchSeries>> all;
+  for (const auto& item : array(*object(document).at("series"))) {
+    const JsonObject& series = object(*item);
+    BenchSeries parsed;
+    parsed.baseline = std::get<bool>(series.at("baseline")->value);
+    for (const auto& point : array(*series.at("points"))) {
+      const JsonObject& fields = object(*point);
+      parsed.points[static_cast<int>(number(fields, "clients"))] = fields;
+    }
+    all.emplace_back(text(series, "label"), parsed);
+  }
+  return all;
+}
+
+// cabinet-echo, started by the test: the one server the bench does not start.
+class EchoProcess {
+ public:
+  EchoProcess() {
+    int out[2];
+    if (pipe(out) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      execl(MC_CABINET_ECHO, MC_CABINET_ECHO, "--port", "0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    stdout_ = Fd{out[0]};
+    port_ = readPort();
+  }
+  EchoProcess(const EchoProcess&) = delete;
+  EchoProcess& operator=(const EchoProcess&) = delete;
+  ~EchoProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  // "listening on 127.0.0.1:PORT", within 10 s; 0 if it never comes.
+  std::uint16_t readPort() {
+    std::string line;
+    pollfd ready{stdout_.get(), POLLIN, 0};
+    char c = 0;
+    while (line.find('\n') == std::string::npos && poll(&ready, 1, 10'000) == 1 && read(stdout_.get(), &c, 1) == 1)
+      line += c;
+    const std::size_t colon = line.rfind(':');
+    return colon == std::string::npos ? 0 : static_cast<std::uint16_t>(std::atoi(line.c_str() + colon + 1));
+  }
+
+  pid_t pid_ = -1;
+  Fd stdout_;
+  std::uint16_t port_ = 0;
+};
+
+TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
+  TempDir dir("bench");
+  const auto json_file = dir.path() / "results.json";
+  const auto svg_file = dir.path() / "throughput.svg";
+  const ProgramResult run = runProgram({MC_CABINET_BENCH, "--baseline", "echo", "--stages", "2,4", "--pools", "1",
+                                        "--clients", "1,4", "--seconds", "1", "--cabinetd", cabinetdPath(),
+                                        "--json", json_file.string(), "--svg", svg_file.string()},
+                                       std::chrono::seconds(120));
+  ASSERT_FALSE(run.timed_out) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << "every reply must check out:\n" << run.out << run.err;
+
+  const std::string json = readWholeFile(json_file);
+  const std::shared_ptr<Json> document = parseJson(json);
+  ASSERT_TRUE(document) << "--json wrote invalid JSON:\n" << json;
+  const auto all = seriesOf(*document);
+  std::vector<std::string> labels;
+  for (const auto& [label, series] : all) labels.push_back(label);
+  ASSERT_EQ(labels, (std::vector<std::string>{"echo", "stage 2", "stage 4", "stage 4 pool 1"}));
+  const BenchSeries& echo = all.front().second;
+  EXPECT_TRUE(echo.baseline);
+
+  for (const auto& [label, series] : all) {
+    ASSERT_EQ(series.points.size(), 2u) << label << ": one point per client count";
+    for (const auto& [clients, point] : series.points) {
+      SCOPED_TRACE(label + ", " + std::to_string(clients) + " clients");
+      EXPECT_TRUE(clients == 1 || clients == 4);
+      EXPECT_EQ(number(point, "errors"), 0);
+      const double requests = number(point, "requests");
+      const double seconds = number(point, "seconds");
+      EXPECT_GT(requests, 0);
+      EXPECT_GE(seconds, 0.9);
+      EXPECT_NEAR(number(point, "throughput_rps"), requests / seconds, 0.01 * requests / seconds + 0.1);
+      EXPECT_LE(number(point, "p50_us"), number(point, "p90_us"));
+      EXPECT_LE(number(point, "p90_us"), number(point, "p99_us"));
+      EXPECT_LE(number(point, "p99_us"), number(point, "max_us"));
+      EXPECT_GT(number(point, "server_rss_kib"), 0) << "the server's memory is sampled";
+      if (series.baseline) {
+        EXPECT_FALSE(point.contains("ratio")) << "the baseline has no ratio to itself";
+        continue;
+      }
+      // The ratio is this point over the echo's point with as many clients.
+      ASSERT_TRUE(point.contains("ratio") && point.contains("p99_ratio"));
+      const JsonObject& base = echo.points.at(clients);
+      EXPECT_NEAR(number(point, "ratio"), number(point, "throughput_rps") / number(base, "throughput_rps"), 0.001);
+      EXPECT_NEAR(number(point, "p99_ratio"), number(point, "p99_us") / number(base, "p99_us"), 0.001);
+    }
+  }
+  // Each series names the server it ran: stage and pool flags.
+  EXPECT_NE(json.find("--stage 2"), std::string::npos);
+  EXPECT_NE(json.find("--stage 4 --pool 1"), std::string::npos);
+
+  const std::string svg = readWholeFile(svg_file);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 200);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos) << "the plot is cut short";
+  for (const std::string& label : labels) EXPECT_NE(svg.find(label), std::string::npos) << label << " not in the plot";
+  // The table on stdout: a row per point, with the ratio column.
+  EXPECT_NE(run.out.find("x echo"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("stage 4 pool 1"), std::string::npos) << run.out;
+}
+
+// The bench's checks are real: the echo's replies are OK frames of the right
+// size but carry no code, locker or product, so benched as if it were
+// cabinetd, every deposit, pickup and buy is an error and the exit status 1.
+TEST(CabinetBench, CountsRepliesThatAreNotCabinetdsAsErrors) {
+  EchoProcess echo;
+  ASSERT_NE(echo.port(), 0) << "cabinet-echo did not start";
+  TempDir dir("bench");
+  const auto json_file = dir.path() / "results.json";
+  const ProgramResult run = runProgram({MC_CABINET_BENCH, "--port", std::to_string(echo.port()), "--clients", "2",
+                                        "--seconds", "1", "--json", json_file.string()},
+                                       std::chrono::seconds(60));
+  ASSERT_FALSE(run.timed_out) << run.err;
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  const std::shared_ptr<Json> document = parseJson(readWholeFile(json_file));
+  ASSERT_TRUE(document);
+  const auto all = seriesOf(*document);
+  ASSERT_EQ(all.size(), 1u);
+  const JsonObject& point = all.front().second.points.at(2);
+  EXPECT_GT(number(point, "errors"), 0);
+}
+
+TEST(CabinetBench, RefusesABadFlagWithItsUsage) {
+  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+           {"--clients", "0"}, {"--stages", "5"}, {"--seconds", "x"}, {"--baseline", "ping"}, {"--frobnicate", "1"}}) {
+    std::vector<std::string> argv{MC_CABINET_BENCH};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    const ProgramResult run = runProgram(argv, std::chrono::seconds(10));
+    EXPECT_EQ(run.exit_code, 2) << flags[0] << " " << flags[1];
+    EXPECT_NE(run.err.find("usage: cabinet-bench"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(flags[0]), std::string::npos) << "the message names the flag: " << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace mc::test
