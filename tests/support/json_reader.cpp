@@ -5,8 +5,6 @@
 #include "json_reader.hpp"
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 namespace mc::test {
 
@@ -118,12 +116,5 @@ class JsonParser {
 }  // namespace
 
 std::shared_ptr<Json> parseJson(const std::string& text) { return JsonParser(text).document(); }
-
-std::string readWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream all;
-  all << in.rdbuf();
-  return all.str();
-}
 
 }  // namespace mc::test

@@ -5,7 +5,6 @@
 /// Runs in: test processes only.
 #pragma once
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,8 +26,5 @@ struct Json {
 /// @return the document, or nullptr when the text is not strict JSON
 /// (trailing garbage, a raw control character in a string, a missing comma...).
 std::shared_ptr<Json> parseJson(const std::string& text);
-
-/// @brief The whole content of @p path ("" if it cannot be read).
-std::string readWholeFile(const std::filesystem::path& path);
 
 }  // namespace mc::test

@@ -187,14 +187,14 @@ std::optional<pid_t> parsePid(const std::string& name) {
   return pid;
 }
 
+}  // namespace
+
 std::string readFile(const fs::path& path) {
   std::ifstream file(path);
   std::stringstream text;
   text << file.rdbuf();
   return text.str();
 }
-
-}  // namespace
 
 std::vector<pid_t> childrenOf(pid_t parent) {
   std::vector<pid_t> children;
@@ -275,6 +275,12 @@ ServerProcess::~ServerProcess() {
 }
 
 void ServerProcess::spawnServer() {
+  if (!options_.program.empty()) {  // another server: it gets only a port and the extra arguments
+    std::vector<std::string> args = {options_.program.string(), "--port", "0"};
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    spawnWithLog(args);
+    return;
+  }
   std::vector<std::string> args = {cabinetdPath(), "--port", "0", "--data-dir", data_dir_.string(),
                                    "--stage", std::to_string(options_.stage)};
   auto addNumber = [&args](const char* flag, int value) {
@@ -291,7 +297,12 @@ void ServerProcess::spawnServer() {
     args.push_back(options_.staff_pin);
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  spawnWithLog(args);
+}
 
+// Starts @p args with stdout on a pipe to us (for "listening on") and stderr
+// into the log file.
+void ServerProcess::spawnWithLog(const std::vector<std::string>& args) {
   Pipe out = makePipe();
   Fd log_file{::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (!log_file) throwErrno("open(cabinetd.log)");

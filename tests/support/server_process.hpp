@@ -78,9 +78,14 @@ struct ServerOptions {
   /// so a test can run it out of descriptors; 0 = inherit the test's limit.
   int max_open_files = 0;
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
+  /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo):
+  /// it is started with `--port 0` and extra_args only, and must print the same
+  /// "listening on" line; the cabinetd options above do not apply.
+  std::filesystem::path program;
 };
 
-/// One running cabinetd. Neither copyable nor movable,
+/// One running cabinetd (or, with ServerOptions::program, another server of
+/// our protocol). Neither copyable nor movable,
 /// because the destructor must reap exactly once. Not thread-safe: use it
 /// from the test's main thread (clients on other threads only need port()).
 class ServerProcess {
@@ -130,6 +135,7 @@ class ServerProcess {
 
  private:
   void spawnServer();
+  void spawnWithLog(const std::vector<std::string>& args);
   void readListeningLine();
 
   ServerOptions options_;
@@ -142,6 +148,9 @@ class ServerProcess {
   Fd stdout_pipe_;                   // read end of the server's stdout
   std::uint16_t port_ = 0;
 };
+
+/// @brief The whole content of @p path ("" if it cannot be read).
+std::string readFile(const std::filesystem::path& path);
 
 /// @brief "exit 0", "killed by signal 9", ... for failure messages.
 std::string describeWaitStatus(std::optional<int> status);

@@ -5,16 +5,10 @@
 /// No speed is asserted here: a figure only has to be a measurement (positive,
 /// consistent with the others), never fast enough.
 /// Runs in: the tools test process; runs cabinet-bench, which starts
-/// cabinetd and cabinet-echo, and in one test cabinet-echo itself.
+/// cabinetd and cabinet-echo; one test starts cabinet-echo itself (ServerProcess).
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cmath>
-#include <csignal>
 #include <map>
-#include <system_error>
 #include <string>
 #include <vector>
 
@@ -53,51 +47,6 @@ std::vector<std::pair<std::string, BenchSeries>> seriesOf(const Json& document) 
   return all;
 }
 
-// cabinet-echo, started by the test: the one server the bench does not start.
-class EchoProcess {
- public:
-  EchoProcess() {
-    int out[2];
-    if (pipe(out) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(MC_CABINET_ECHO, MC_CABINET_ECHO, "--port", "0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = Fd{out[0]};
-    port_ = readPort();
-  }
-  EchoProcess(const EchoProcess&) = delete;
-  EchoProcess& operator=(const EchoProcess&) = delete;
-  ~EchoProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-
-  std::uint16_t port() const { return port_; }
-
- private:
-  // "listening on 127.0.0.1:PORT", within 10 s; 0 if it never comes.
-  std::uint16_t readPort() {
-    std::string line;
-    pollfd ready{stdout_.get(), POLLIN, 0};
-    char c = 0;
-    while (line.find('\n') == std::string::npos && poll(&ready, 1, 10'000) == 1 && read(stdout_.get(), &c, 1) == 1)
-      line += c;
-    const std::size_t colon = line.rfind(':');
-    return colon == std::string::npos ? 0 : static_cast<std::uint16_t>(std::atoi(line.c_str() + colon + 1));
-  }
-
-  pid_t pid_ = -1;
-  Fd stdout_;
-  std::uint16_t port_ = 0;
-};
-
 TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   TempDir dir("bench");
   const auto json_file = dir.path() / "results.json";
@@ -109,7 +58,7 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   ASSERT_FALSE(run.timed_out) << run.err;
   ASSERT_EQ(run.exit_code, 0) << "every reply must check out:\n" << run.out << run.err;
 
-  const std::string json = readWholeFile(json_file);
+  const std::string json = readFile(json_file);
   const std::shared_ptr<Json> document = parseJson(json);
   ASSERT_TRUE(document) << "--json wrote invalid JSON:\n" << json;
   const auto all = seriesOf(*document);
@@ -149,7 +98,7 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   EXPECT_NE(json.find("--stage 2"), std::string::npos);
   EXPECT_NE(json.find("--stage 4 --pool 1"), std::string::npos);
 
-  const std::string svg = readWholeFile(svg_file);
+  const std::string svg = readFile(svg_file);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 200);
   EXPECT_NE(svg.find("</svg>"), std::string::npos) << "the plot is cut short";
   for (const std::string& label : labels) EXPECT_NE(svg.find(label), std::string::npos) << label << " not in the plot";
@@ -162,8 +111,9 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
 // size but carry no code, locker or product, so benched as if it were
 // cabinetd, every deposit, pickup and buy is an error and the exit status 1.
 TEST(CabinetBench, CountsRepliesThatAreNotCabinetdsAsErrors) {
-  EchoProcess echo;
-  ASSERT_NE(echo.port(), 0) << "cabinet-echo did not start";
+  ServerOptions options;
+  options.program = MC_CABINET_ECHO;
+  ServerProcess echo{options};
   TempDir dir("bench");
   const auto json_file = dir.path() / "results.json";
   const ProgramResult run = runProgram({MC_CABINET_BENCH, "--port", std::to_string(echo.port()), "--clients", "2",
@@ -171,7 +121,7 @@ TEST(CabinetBench, CountsRepliesThatAreNotCabinetdsAsErrors) {
                                        std::chrono::seconds(60));
   ASSERT_FALSE(run.timed_out) << run.err;
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  const std::shared_ptr<Json> document = parseJson(readWholeFile(json_file));
+  const std::shared_ptr<Json> document = parseJson(readFile(json_file));
   ASSERT_TRUE(document);
   const auto all = seriesOf(*document);
   ASSERT_EQ(all.size(), 1u);

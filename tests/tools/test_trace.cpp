@@ -69,7 +69,7 @@ TEST_P(Trace, EveryRequestsHopsAreRecordedInOrder) {
   }
   ASSERT_TRUE(exitedCleanly(server.stop(SIGTERM)));
 
-  const std::string text = readWholeFile(file);
+  const std::string text = readFile(file);
   std::shared_ptr<Json> document = parseJson(text);
   ASSERT_TRUE(document) << "the trace is not valid JSON:\n" << text.substr(0, 2000);
   const std::vector<HopEvent> hops = hopsOf(*document);
