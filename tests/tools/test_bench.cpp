@@ -109,7 +109,7 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
 
 // The bench's checks are real: the echo's replies are OK frames of the right
 // size but carry no code, locker or product, so benched as if it were
-// cabinetd, every deposit, pickup and buy is an error and the exit status 1.
+// cabinetd its replies must count as errors, and the exit status be 1.
 TEST(CabinetBench, CountsRepliesThatAreNotCabinetdsAsErrors) {
   ServerOptions options;
   options.program = MC_CABINET_ECHO;
