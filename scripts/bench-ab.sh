@@ -17,7 +17,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bench="${BENCH:-$root/build-bench/bin/cabinet-bench}"
-usage() { sed -n '8,9p' "$0" | sed 's/^# *//' >&2; exit 2; }
+usage() {
+  echo "usage: scripts/bench-ab.sh A_CABINETD B_CABINETD [--pairs 6] [--clients 64] [--seconds 3] [-- cabinetd flags]" >&2
+  exit 2
+}
 [ $# -ge 2 ] || usage
 a=$1 b=$2
 shift 2
@@ -47,6 +50,8 @@ trap cleanup EXIT
 
 # start NAME PROGRAM DATA_DIR [FLAGS...]: starts one server on a port of the
 # kernel's choosing and sets $port to it, read from its "listening on" line.
+# The flags are those cabinet-bench gives the servers it starts (makePlans in
+# tools/cabinet_bench.cpp): the load restocks with its staff PIN, bench-pin.
 start() {
   local name=$1 program=$2 data=$3
   shift 3

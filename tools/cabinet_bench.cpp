@@ -164,7 +164,8 @@ std::vector<Plan> makePlans(const BenchArgs& args) {
   // for the last (a minute and more on a busy machine), and the server must
   // not close them as idle meanwhile.
   // Every client connects at once: no BUSY from --max-connections. Restocks
-  // are staff operations: the load sends kBenchStaffPin.
+  // are staff operations: the load sends kBenchStaffPin. (scripts/bench-ab.sh
+  // starts its servers with the same flags.)
   const std::vector<std::string> common{"--quiet", "--parcel-lockers", "999", "--food-slots", "999",
                                         "--idle-timeout", "3600", "--max-connections", "65535",
                                         "--staff-pin", kBenchStaffPin};

@@ -263,10 +263,8 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
         progress.say(f"=== {folder.name} ===")
         row = {"name": folder.name}
         try:
-            if shared:
-                build_dir = shared
-            else:
-                build_dir = (args.build_dir / folder.name) if args.build_dir else None
+            per_student = (args.build_dir / folder.name) if args.build_dir else None  # None: the default
+            build_dir = shared or per_student
             results, notes, seconds = grade(root, str(folder), args, points, progress, build_dir)
         except util.GradeError as error:
             progress.say(f"{folder.name}: not graded: {error}")

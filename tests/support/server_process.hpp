@@ -80,7 +80,7 @@ struct ServerOptions {
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
   /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo):
   /// it is started with `--port 0` and extra_args only, and must print the same
-  /// "listening on" line; the cabinetd options above do not apply.
+  /// "listening on" line; of the options above only max_open_files applies.
   std::filesystem::path program;
 };
 
