@@ -64,6 +64,13 @@ std::string jsonString(const std::string& text) {
 constexpr const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"};
 constexpr const char* kBaselineColor = "#444444";
 
+/// The echo's line is dashed and the floor's dotted: the two bounds, not servers of ours.
+const char* dashesOf(const Series& series) {
+  if (series.baseline) return " stroke-dasharray='6 4'";
+  if (series.floor) return " stroke-dasharray='2 3'";
+  return "";
+}
+
 /// One panel: x = client count (log scale), y = a figure of each point.
 struct Panel {
   double left, top, width, height;
@@ -122,7 +129,7 @@ void drawPanel(std::ostream& svg, const Panel& panel, const std::vector<Series>&
     for (const PointResult& point : series.points)
       points += fixed(x_of(point.clients), 1) + "," + fixed(y_of(panel.value(point)), 1) + " ";
     svg << "<polyline fill='none' stroke='" << stroke << "' stroke-width='2'"
-        << (series.baseline ? " stroke-dasharray='6 4'" : "") << " points='" << points << "'/>\n";
+        << dashesOf(series) << " points='" << points << "'/>\n";
     for (const PointResult& point : series.points)
       svg << "<circle cx='" << x_of(point.clients) << "' cy='" << y_of(panel.value(point)) << "' r='3' fill='"
           << stroke << "'/>\n";
@@ -135,7 +142,7 @@ void drawLegend(std::ostream& svg, const std::vector<Series>& all, double left, 
   for (const Series& series : all) {
     const std::string stroke = series.baseline ? kBaselineColor : kColors[color++ % std::size(kColors)];
     svg << "<line x1='" << x << "' x2='" << x + 24 << "' y1='" << top << "' y2='" << top << "' stroke='" << stroke
-        << "' stroke-width='2'" << (series.baseline ? " stroke-dasharray='6 4'" : "") << "/>\n";
+        << "' stroke-width='2'" << dashesOf(series) << "/>\n";
     svg << "<text x='" << x + 30 << "' y='" << top + 4 << "'>" << series.label << "</text>\n";
     x += 40 + 7.5 * static_cast<double>(series.label.size());
   }
@@ -169,7 +176,8 @@ void writeJson(std::ostream& out, const std::vector<Series>& all) {
   for (std::size_t s = 0; s < all.size(); ++s) {
     const Series& series = all[s];
     out << "    {\"label\": " << jsonString(series.label) << ", \"server_args\": " << jsonString(series.server_args)
-        << ", \"baseline\": " << (series.baseline ? "true" : "false") << ", \"points\": [\n";
+        << ", \"baseline\": " << (series.baseline ? "true" : "false")
+        << ", \"floor\": " << (series.floor ? "true" : "false") << ", \"points\": [\n";
     for (std::size_t p = 0; p < series.points.size(); ++p) {
       const PointResult& point = series.points[p];
       const Ratios ratios = ratiosOf(series, point, baseline);

@@ -17,6 +17,7 @@ struct Series {
   std::string label;  ///< "stage 4", "stage 4 --pool 8", "echo"
   std::string server_args;  ///< the server's flags, for the record
   bool baseline = false;    ///< the echo server
+  bool floor = false;       ///< cabinetd-floor: the pipeline without its database
   std::vector<PointResult> points;
 };
 

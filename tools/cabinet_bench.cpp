@@ -40,11 +40,14 @@ constexpr std::string_view kUsage =
     "  --clients LIST      concurrent clients per point (default 1,8,64,256)\n"
     "  --seconds D         length of each point in seconds (default 3)\n"
     "  --baseline echo     run the same load against cabinet-echo too, print ratios\n"
+    "  --floor on          also run stage 4 and each pool on cabinetd-floor, cabinetd\n"
+    "                      with its database taken out: what the hops alone allow\n"
     "  --server-args \"..\"  more flags for every cabinetd started, e.g. \"--pool 4\"\n"
     "  --port P            bench a server already running on P (starts none)\n"
     "  --host H            its address (default 127.0.0.1)\n"
     "  --cabinetd PATH     the server to start (default: next to this program)\n"
     "  --echo PATH         the echo server (default: next to this program)\n"
+    "  --cabinetd-floor PATH  the floor server (default: next to this program)\n"
     "  --json FILE         write the figures as JSON\n"
     "  --svg FILE          write a plot of throughput and p99 against clients\n";
 
@@ -54,11 +57,13 @@ struct BenchArgs {
   std::vector<int> clients{1, 8, 64, 256};
   int seconds = 3;
   bool echo_baseline = false;
+  bool floor = false;
   std::string server_args;
   std::optional<std::uint16_t> port;
   std::string host = "127.0.0.1";
   std::filesystem::path cabinetd;
   std::filesystem::path echo;
+  std::filesystem::path cabinetd_floor;
   std::string json_file;
   std::string svg_file;
 };
@@ -102,6 +107,7 @@ std::variant<BenchArgs, std::string> parseArgs(int argc, char** argv) {
   BenchArgs args;
   args.cabinetd = besideMe("cabinetd");
   args.echo = besideMe("cabinet-echo");
+  args.cabinetd_floor = besideMe("cabinetd-floor");
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help") return std::string(kUsage);
@@ -123,6 +129,9 @@ std::variant<BenchArgs, std::string> parseArgs(int argc, char** argv) {
     } else if (flag == "--baseline") {
       good = value == "echo" || value == "none";
       args.echo_baseline = value == "echo";
+    } else if (flag == "--floor") {
+      good = value == "on" || value == "off";
+      args.floor = value == "on";
     } else if (flag == "--port") {
       auto port = parseInt(value, 1, 65535);
       if ((good = port.has_value())) args.port = static_cast<std::uint16_t>(*port);
@@ -134,6 +143,8 @@ std::variant<BenchArgs, std::string> parseArgs(int argc, char** argv) {
       args.cabinetd = value;
     } else if (flag == "--echo") {
       args.echo = value;
+    } else if (flag == "--cabinetd-floor") {
+      args.cabinetd_floor = value;
     } else if (flag == "--json") {
       args.json_file = value;
     } else if (flag == "--svg") {
@@ -152,12 +163,13 @@ struct Plan {
   std::vector<std::string> server_args;  // for cabinetd; unused for echo
   bool echo = false;
   bool iterative = false;  // stage 1: serves one client at a time
+  bool floor = false;      // on cabinetd-floor instead of cabinetd
 };
 
 std::vector<Plan> makePlans(const BenchArgs& args) {
   std::vector<Plan> plans;
-  if (args.port) return {Plan{"server :" + std::to_string(*args.port), {}, false, false}};
-  if (args.echo_baseline) plans.push_back(Plan{"echo", {}, true, false});
+  if (args.port) return {Plan{"server :" + std::to_string(*args.port), {}, false, false, false}};
+  if (args.echo_baseline) plans.push_back(Plan{"echo", {}, true, false, false});
   // Capacities far above any client count: a deposit must never find the
   // lockers FULL (each client holds at most one parcel or meal at a time).
   // A long idle timeout: with 1,000 clients the first ones to connect wait
@@ -170,16 +182,21 @@ std::vector<Plan> makePlans(const BenchArgs& args) {
                                         "--idle-timeout", "3600", "--max-connections", "65535",
                                         "--staff-pin", kBenchStaffPin};
   const std::vector<std::string> extra = splitWords(args.server_args);
-  auto cabinetd = [&](std::string label, int stage, std::vector<std::string> more) {
+  auto cabinetd = [&](std::string label, int stage, std::vector<std::string> more, bool floor) {
     std::vector<std::string> words = common;
     words.insert(words.end(), {"--stage", std::to_string(stage)});
     words.insert(words.end(), more.begin(), more.end());
     words.insert(words.end(), extra.begin(), extra.end());
     if (!args.server_args.empty()) label += " " + args.server_args;
-    plans.push_back(Plan{label, words, false, stage == 1});
+    plans.push_back(Plan{label, words, false, stage == 1, floor});
   };
-  for (int stage : args.stages) cabinetd("stage " + std::to_string(stage), stage, {});
-  for (int pool : args.pools) cabinetd("stage 4 pool " + std::to_string(pool), 4, {"--pool", std::to_string(pool)});
+  for (int stage : args.stages) cabinetd("stage " + std::to_string(stage), stage, {}, false);
+  for (int pool : args.pools)
+    cabinetd("stage 4 pool " + std::to_string(pool), 4, {"--pool", std::to_string(pool)}, false);
+  if (args.floor) {  // the same two shapes with nothing behind the hops
+    cabinetd("floor stage 4", 4, {}, true);
+    for (int pool : args.pools) cabinetd("floor pool " + std::to_string(pool), 4, {"--pool", std::to_string(pool)}, true);
+  }
   return plans;
 }
 
@@ -191,13 +208,13 @@ std::string joined(const std::vector<std::string>& words) {
 
 // Runs every client count of @p plan on a server of its own.
 Series runPlan(const BenchArgs& args, const Plan& plan) {
-  Series series{plan.label, joined(plan.server_args), plan.echo, {}};
+  Series series{plan.label, joined(plan.server_args), plan.echo, plan.floor, {}};
   std::optional<BenchServer> server;
   if (!args.port) {
     if (plan.echo) {
       server.emplace(args.echo, std::vector<std::string>{}, false);
     } else {
-      server.emplace(args.cabinetd, plan.server_args, true);
+      server.emplace(plan.floor ? args.cabinetd_floor : args.cabinetd, plan.server_args, true);
     }
   }
   for (int clients : args.clients) {

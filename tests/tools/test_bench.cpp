@@ -4,16 +4,21 @@
 /// reads (`throughput_rps`, `p50_us`, `p99_us`, `errors`, `ratio`) and the plot.
 /// No speed is asserted here: a figure only has to be a measurement (positive,
 /// consistent with the others), never fast enough.
+/// And cabinetd-floor, the bench's floor, is the pipeline with nothing behind
+/// it: real hops, answers of the right shape, no database.
 /// Runs in: the tools test process; runs cabinet-bench, which starts
-/// cabinetd and cabinet-echo; one test starts cabinet-echo itself (ServerProcess).
+/// cabinetd, cabinetd-floor and cabinet-echo; some tests start cabinet-echo or
+/// cabinetd-floor themselves (ServerProcess).
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "client_session.hpp"
 #include "json_reader.hpp"
 #include "server_process.hpp"
+#include "test_client.hpp"
 
 namespace mc::test {
 namespace {
@@ -28,6 +33,7 @@ std::string text(const JsonObject& object, const std::string& key) {
 // One series of the bench's JSON: a server and its points by client count.
 struct BenchSeries {
   bool baseline = false;
+  bool floor = false;
   std::map<int, JsonObject> points;
 };
 
@@ -38,6 +44,7 @@ std::vector<std::pair<std::string, BenchSeries>> seriesOf(const Json& document) 
     const JsonObject& series = object(*item);
     BenchSeries parsed;
     parsed.baseline = std::get<bool>(series.at("baseline")->value);
+    parsed.floor = std::get<bool>(series.at("floor")->value);
     for (const auto& point : array(*series.at("points"))) {
       const JsonObject& fields = object(*point);
       parsed.points[static_cast<int>(number(fields, "clients"))] = fields;
@@ -52,8 +59,9 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   const auto json_file = dir.path() / "results.json";
   const auto svg_file = dir.path() / "throughput.svg";
   const ProgramResult run = runProgram({MC_CABINET_BENCH, "--baseline", "echo", "--stages", "2,4", "--pools", "1",
-                                        "--clients", "1,4", "--seconds", "1", "--cabinetd", cabinetdPath(),
-                                        "--json", json_file.string(), "--svg", svg_file.string()},
+                                        "--floor", "on", "--clients", "1,4", "--seconds", "1", "--cabinetd",
+                                        cabinetdPath(), "--cabinetd-floor", MC_CABINETD_FLOOR, "--json",
+                                        json_file.string(), "--svg", svg_file.string()},
                                        std::chrono::seconds(120));
   ASSERT_FALSE(run.timed_out) << run.err;
   ASSERT_EQ(run.exit_code, 0) << "every reply must check out:\n" << run.out << run.err;
@@ -64,9 +72,12 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   const auto all = seriesOf(*document);
   std::vector<std::string> labels;
   for (const auto& [label, series] : all) labels.push_back(label);
-  ASSERT_EQ(labels, (std::vector<std::string>{"echo", "stage 2", "stage 4", "stage 4 pool 1"}));
+  ASSERT_EQ(labels, (std::vector<std::string>{"echo", "stage 2", "stage 4", "stage 4 pool 1", "floor stage 4",
+                                               "floor pool 1"}));
   const BenchSeries& echo = all.front().second;
   EXPECT_TRUE(echo.baseline);
+  for (const auto& [label, series] : all)
+    EXPECT_EQ(series.floor, label.starts_with("floor")) << label << ": only the floor's series are marked floor";
 
   for (const auto& [label, series] : all) {
     ASSERT_EQ(series.points.size(), 2u) << label << ": one point per client count";
@@ -107,6 +118,35 @@ TEST(CabinetBench, MeasuresEachStageAndThePoolAgainstTheEchoInOneRun) {
   EXPECT_NE(run.out.find("stage 4 pool 1"), std::string::npos) << run.out;
 }
 
+// The floor is what the bench says it is: the stage 4 pipeline, its hops
+// real (a child process answers), with no database behind it, and replies
+// the bench can check: a pickup with a deposit's code opens its locker.
+TEST(CabinetdFloor, AnswersThroughAChildWithoutStoringAnything) {
+  TempDir data("floor");
+  for (const std::vector<std::string>& mode : {std::vector<std::string>{}, {"--pool", "1"}}) {
+    SCOPED_TRACE(mode.empty() ? "a thread per request" : "--pool 1");
+    ServerOptions options;
+    options.program = MC_CABINETD_FLOOR;
+    options.extra_args = {"--data-dir", data.path().string(), "--stage", "4", "--quiet"};
+    options.extra_args.insert(options.extra_args.end(), mode.begin(), mode.end());
+    ServerProcess floor{options};
+    ClientSession session{"127.0.0.1", floor.port(), std::chrono::seconds(10)};
+
+    const Reply deposit = callExpecting(session, depositParcel(7), Status::kOk);
+    const std::string code = fieldOf(deposit, "code");
+    ASSERT_EQ(code.size(), 6u) << "a pickup code has six digits";
+    EXPECT_EQ(deposit.served_by.service, Service::kParcel);
+    EXPECT_NE(deposit.served_by.pid, static_cast<std::uint32_t>(floor.pid())) << "a service child answers";
+    const Reply opened = callExpecting(session, pickupParcel(code, 7), Status::kOk);
+    EXPECT_EQ(fieldOf(opened, "locker"), fieldOf(deposit, "locker"));
+    EXPECT_EQ(fieldOf(callExpecting(session, depositFood(7), Status::kOk), "locker").rfind("F-", 0), 0u);
+    EXPECT_EQ(fieldOf(callExpecting(session, buy("B2"), Status::kOk), "product"), "B2");
+    EXPECT_EQ(callExpecting(session, listProducts(), Status::kOk).fields.findAll("item").size(), 8u);
+  }
+  // No service opened a database: the data directory stays empty.
+  EXPECT_TRUE(std::filesystem::is_empty(data.path()));
+}
+
 // The bench's checks are real: the echo's replies are OK frames of the right
 // size but carry no code, locker or product, so benched as if it were
 // cabinetd its replies must count as errors, and the exit status be 1.
@@ -131,7 +171,8 @@ TEST(CabinetBench, CountsRepliesThatAreNotCabinetdsAsErrors) {
 
 TEST(CabinetBench, RefusesABadFlagWithItsUsage) {
   for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
-           {"--clients", "0"}, {"--stages", "5"}, {"--seconds", "x"}, {"--baseline", "ping"}, {"--frobnicate", "1"}}) {
+           {"--clients", "0"}, {"--stages", "5"}, {"--seconds", "x"}, {"--baseline", "ping"}, {"--floor", "yes"},
+           {"--frobnicate", "1"}}) {
     std::vector<std::string> argv{MC_CABINET_BENCH};
     argv.insert(argv.end(), flags.begin(), flags.end());
     const ProgramResult run = runProgram(argv, std::chrono::seconds(10));
