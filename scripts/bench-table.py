@@ -29,7 +29,10 @@ def table(series, counts, value, ratio_key, fmt):
              "|---|" + "---|" * len(counts)]
     for entry in series:
         label = entry["label"]
-        if not entry.get("baseline"):
+        if entry.get("floor"):  # "floor pool 1" -> "floor, `--pool 1`"
+            label = label.replace("floor pool ", "floor, `--pool ") + ("`" if "pool" in label else "")
+            label = label.replace("floor stage", "floor, stage")
+        elif not entry.get("baseline"):
             label = label.replace("stage 4 pool ", "stage 4, `--pool ") + ("`" if "pool" in label else "")
         cells = []
         by_count = {p["clients"]: p for p in entry["points"]}

@@ -136,15 +136,21 @@ void drawPanel(std::ostream& svg, const Panel& panel, const std::vector<Series>&
   }
 }
 
-void drawLegend(std::ostream& svg, const std::vector<Series>& all, double left, double top) {
+// Left to right from (left, top), on as many rows as it takes to stay left of right_edge.
+void drawLegend(std::ostream& svg, const std::vector<Series>& all, double left, double top, double right_edge) {
   std::size_t color = 0;
   double x = left;
   for (const Series& series : all) {
     const std::string stroke = series.baseline ? kBaselineColor : kColors[color++ % std::size(kColors)];
+    const double width = 40 + 7.5 * static_cast<double>(series.label.size());
+    if (x > left && x + width > right_edge) {  // next row
+      x = left;
+      top += 18;
+    }
     svg << "<line x1='" << x << "' x2='" << x + 24 << "' y1='" << top << "' y2='" << top << "' stroke='" << stroke
         << "' stroke-width='2'" << dashesOf(series) << "/>\n";
     svg << "<text x='" << x + 30 << "' y='" << top + 4 << "'>" << series.label << "</text>\n";
-    x += 40 + 7.5 * static_cast<double>(series.label.size());
+    x += width;
   }
 }
 
@@ -201,8 +207,9 @@ void writeSvg(std::ostream& out, const std::vector<Series>& all, const std::stri
   for (const Series& series : all)
     for (const PointResult& point : series.points) counts.insert(point.clients);
   const std::vector<int> xs(counts.begin(), counts.end());
-  out << "<svg xmlns='http://www.w3.org/2000/svg' width='960' height='440' font-family='sans-serif' "
-         "font-size='12'>\n<rect width='960' height='440' fill='white'/>\n";
+  // Room below the panels for three rows of legend.
+  out << "<svg xmlns='http://www.w3.org/2000/svg' width='960' height='476' font-family='sans-serif' "
+         "font-size='12'>\n<rect width='960' height='476' fill='white'/>\n";
   out << "<text x='480' y='22' text-anchor='middle' font-size='15' font-weight='bold'>" << title << "</text>\n";
   if (!xs.empty()) {
     drawPanel(out, Panel{80, 64, 360, 290, "Throughput", [](const PointResult& p) { return p.throughput_rps; },
@@ -211,7 +218,7 @@ void writeSvg(std::ostream& out, const std::vector<Series>& all, const std::stri
     drawPanel(out, Panel{570, 64, 360, 290, "p99 latency", [](const PointResult& p) { return p.p99_us; }, 1000,
                          "milliseconds"},
               all, xs);
-    drawLegend(out, all, 80, 420);
+    drawLegend(out, all, 80, 420, 940);
   }
   out << "</svg>\n";
 }
