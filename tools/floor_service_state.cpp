@@ -1,6 +1,6 @@
 /// @file floor_service_state.cpp
 /// @brief `cabinetd-floor`: cabinetd with its database taken out, the floor
-/// under the pipeline's speed (docs/performance.md, "The floor").
+/// under what a request through the pipeline costs (docs/performance.md).
 /// Runs in: the service children (and, in stages 1 and 2, the server) of a
 /// cabinetd-floor. Owns: nothing; it stores nothing.
 ///
@@ -55,8 +55,8 @@ class FloorState final : public ServiceState {
       case Command::kParcelPickup:
       case Command::kFoodPickup: return pickup(request);
       case Command::kVendingList: return list(request);
-      case Command::kVendingBuy:
-      case Command::kVendingRestock: return buy(request);
+      case Command::kVendingBuy: return buy(request);
+      case Command::kVendingRestock: return restock(request);
       case Command::kStatus: break;
     }
     return makeReply(request, Status::kBadRequest, "cabinetd-floor answers the bench's commands only", service_);
@@ -106,6 +106,14 @@ class FloorState final : public ServiceState {
     done.fields.add("name", "Chocolate bar");
     done.fields.add("price", "180");
     done.fields.add("stock", "900");
+    return done;
+  }
+
+  Reply restock(const Request& request) const {
+    const std::string product{request.fields.find("product").value_or("A1")};
+    Reply done = makeReply(request, Status::kOk, "Restocked " + product + ": 1900 in stock", service_);
+    done.fields.add("product", product);
+    done.fields.add("stock", "1900");
     return done;
   }
 

@@ -141,6 +141,7 @@ TEST(CabinetdFloor, AnswersThroughAChildWithoutStoringAnything) {
     EXPECT_EQ(fieldOf(opened, "locker"), fieldOf(deposit, "locker"));
     EXPECT_EQ(fieldOf(callExpecting(session, depositFood(7), Status::kOk), "locker").rfind("F-", 0), 0u);
     EXPECT_EQ(fieldOf(callExpecting(session, buy("B2"), Status::kOk), "product"), "B2");
+    EXPECT_EQ(fieldOf(callExpecting(session, restock("B2", 5), Status::kOk), "product"), "B2");
     EXPECT_EQ(callExpecting(session, listProducts(), Status::kOk).fields.findAll("item").size(), 8u);
   }
   // No service opened a database: the data directory stays empty.
