@@ -78,7 +78,7 @@ struct ServerOptions {
   /// so a test can run it out of descriptors; 0 = inherit the test's limit.
   int max_open_files = 0;
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
-  /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo):
+  /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo, cabinetd-floor):
   /// it is started with `--port 0` and extra_args only, and must print the same
   /// "listening on" line; of the options above only max_open_files applies.
   std::filesystem::path program;
