@@ -72,17 +72,27 @@ std::optional<int> parseInt(std::string_view text) {
 
 }  // namespace
 
+constexpr const char* kUsage = "usage: cabinet-echo [--port P] [--host H]\n";
+
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   int port = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 == argc) {  // a flag without its value: never start on a guess
+      std::fprintf(stderr, "cabinet-echo: %s needs a value\n%s", argv[i], kUsage);
+      return 2;
+    }
     if (flag == "--host") {
       host = argv[i + 1];
     } else if (auto value = parseInt(argv[i + 1]); flag == "--port" && value && *value >= 0 && *value <= 65535) {
       port = *value;
     } else {
-      std::fprintf(stderr, "usage: cabinet-echo [--port P] [--host H]\n");
+      std::fprintf(stderr, "cabinet-echo: bad option %s %s\n%s", argv[i], argv[i + 1], kUsage);
       return 2;
     }
   }

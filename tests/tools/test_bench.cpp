@@ -183,5 +183,26 @@ TEST(CabinetBench, RefusesABadFlagWithItsUsage) {
   }
 }
 
+// A flag without its value used to start the echo on the default port
+// without a word; now every bad command line is refused before it listens.
+// (Were one accepted, the echo would serve until the timeout: a failure.)
+TEST(CabinetEcho, RefusesABadCommandLineBeforeItListens) {
+  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+           {"--port"}, {"--host"}, {"--port", "70000"}, {"--port", "x"}, {"--frobnicate", "1"}}) {
+    std::vector<std::string> argv{MC_CABINET_ECHO};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    const ProgramResult run = runProgram(argv, std::chrono::seconds(10));
+    ASSERT_FALSE(run.timed_out) << flags[0] << ": it started serving";
+    EXPECT_EQ(run.exit_code, 2) << flags[0];
+    EXPECT_NE(run.err.find("usage: cabinet-echo"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(flags[0]), std::string::npos) << "the message names the flag: " << run.err;
+    EXPECT_EQ(run.out.find("listening"), std::string::npos) << run.out;
+  }
+  const ProgramResult help = runProgram({MC_CABINET_ECHO, "--help"}, std::chrono::seconds(10));
+  ASSERT_FALSE(help.timed_out);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("usage: cabinet-echo"), std::string::npos) << help.out;
+}
+
 }  // namespace
 }  // namespace mc::test
