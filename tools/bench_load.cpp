@@ -81,7 +81,7 @@ class Client {
     try {
       session_.emplace(shared_.spec.host, shared_.spec.port, kCallTimeout);
     } catch (const std::exception& error) {
-      noteError(shared_, std::string("connect: ") + error.what());
+      noteError(shared_, error.what());  // says "connect: ..." itself
     }
     shared_.connected.count_down();
     while (!shared_.go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
