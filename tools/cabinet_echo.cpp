@@ -70,9 +70,9 @@ std::optional<int> parseInt(std::string_view text) {
   return value;
 }
 
-}  // namespace
-
 constexpr const char* kUsage = "usage: cabinet-echo [--port P] [--host H]\n";
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
