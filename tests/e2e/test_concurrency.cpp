@@ -304,10 +304,8 @@ class ClientThreads {
   void joinWithin(std::chrono::milliseconds limit) {
     std::unique_lock lock{mutex_};
     if (!all_done_.wait_for(lock, limit, [this] { return finished_ == threads_.size(); })) {
-      std::fprintf(stderr, "FATAL: %zu of %zu client threads still running after %lld ms\n",
-                   threads_.size() - finished_, threads_.size(),
-                   static_cast<long long>(limit.count()));
-      std::abort();
+      abortTest(std::to_string(threads_.size() - finished_) + " of " + std::to_string(threads_.size()) +
+                " client threads still running after " + std::to_string(limit.count()) + " ms");
     }
     lock.unlock();
     for (std::thread& thread : threads_) thread.join();  // each has returned from body()

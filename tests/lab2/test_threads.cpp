@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "await.hpp"
 #include "inline_dispatcher.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
@@ -115,7 +116,7 @@ TEST(Lab2Threads, SharedCabinetStateSurvivesManyThreads) {
   }
   std::set<std::string> distinct;
   for (auto& worker : workers) {
-    ASSERT_EQ(worker.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "deadlock?";
+    awaitOrAbort(worker, std::chrono::seconds(60), "a thread's 100 deposits (a deadlock?)");
     for (const std::string& locker : worker.get()) {
       EXPECT_TRUE(looksLikeLocker(locker, 'P')) << "a deposit failed: " << locker;
       EXPECT_TRUE(distinct.insert(locker).second) << "locker " << locker << " was given out twice";

@@ -5,6 +5,7 @@
 /// server keeps only its own pipe ends.
 /// Runs in: the lab 3 test process, which forks service children itself.
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,11 +14,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "await.hpp"
 #include "child_process.hpp"
 #include "pipe_dispatcher.hpp"
 #include "records.hpp"
@@ -57,6 +60,28 @@ int openPipeCount() {
   return count;
 }
 
+// readExactly on a pipe has no timeout (SO_RCVTIMEO is for sockets), so a
+// child that never answers would hang the test: wait for the reply's first
+// byte with poll, bounded, and only then read the whole record.
+IoStatus readReplyWithin(const Fd& replies, ReplyRecord& record, std::chrono::milliseconds timeout) {
+  pollfd ready{replies.get(), POLLIN, 0};
+  if (::poll(&ready, 1, static_cast<int>(timeout.count())) != 1) return IoStatus::kTimedOut;
+  return readExactly(replies, &record, sizeof record);
+}
+
+// Ignores SIGPIPE for one test, as cabinetd does, so that writing to a dead
+// child's pipe is EPIPE, not the death of the test process.
+class ScopedIgnoreSigpipe {
+ public:
+  ScopedIgnoreSigpipe() { old_ = ::signal(SIGPIPE, SIG_IGN); }
+  ~ScopedIgnoreSigpipe() { ::signal(SIGPIPE, old_); }
+  ScopedIgnoreSigpipe(const ScopedIgnoreSigpipe&) = delete;
+  ScopedIgnoreSigpipe& operator=(const ScopedIgnoreSigpipe&) = delete;
+
+ private:
+  sighandler_t old_;
+};
+
 /// A parcel child started the way PipeDispatcher starts one.
 struct PipeChild {
   Fd requests;  // server's write end
@@ -92,7 +117,7 @@ TEST_F(Lab3Pipes, ChildAnswersARequestThroughThePipes) {
   const RequestRecord request = packRequest(depositParcel(), 0);
   ASSERT_TRUE(writeAll(parcel.requests, &request, sizeof request));
   ReplyRecord record;
-  ASSERT_EQ(readExactly(parcel.replies, &record, sizeof record), IoStatus::kOk) << "no reply from the child";
+  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "no reply from the child";
   std::optional<Reply> reply = unpackReply(record);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->status, Status::kOk);
@@ -127,14 +152,25 @@ TEST_F(Lab3Pipes, SiblingDoesNotKeepMyPipeOpen) {
   EXPECT_TRUE(exitsWithin(*second.child, 5s));
 }
 
-TEST_F(Lab3Pipes, ChildReportsEndOfReplyPipeAsItsDeath) {
-  PipeChild parcel = startParcelChild(options());
-  ASSERT_EQ(::kill(parcel.child->pid(), SIGKILL), 0);
-  ReplyRecord record;
-  // With the server's copy of the reply pipe's write end closed, the child's
-  // death is end of file here, not a wait forever.
-  EXPECT_EQ(readExactly(parcel.replies, &record, sizeof record), IoStatus::kClosed);
-  EXPECT_TRUE(exitsWithin(*parcel.child, 5s));
+// The server's half of end of file: holding only its own pipe ends, the
+// server finds a dead child as EPIPE on the request pipe (or end of file on
+// the reply pipe), and the request ends UNAVAILABLE. A server that kept the
+// child's ends would be a reader and a writer of those pipes itself, and
+// would wait for the reply forever.
+TEST_F(Lab3Pipes, RequestToADeadChildEndsUnavailable) {
+  ScopedIgnoreSigpipe ignore;
+  PipeDispatcher dispatcher(options());
+  const Reply first = dispatcher.dispatch(Service::kParcel, depositParcel());
+  ASSERT_EQ(first.status, Status::kOk);
+  const auto child = static_cast<pid_t>(first.served_by.pid);
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto dead = [child] { return processState(child).value_or('Z') == 'Z'; };  // a zombie, or reaped
+  while (!dead() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(dead()) << "the parcel child did not die";
+  auto after = std::async(std::launch::async, [&] { return dispatcher.dispatch(Service::kParcel, depositParcel()); });
+  awaitOrAbort(after, 10s, "a request to a dead child (does the server hold the child's pipe ends?)");
+  EXPECT_EQ(after.get().status, Status::kUnavailable);
 }
 
 TEST_F(Lab3Pipes, DeadChildIsReapedNotLeftAZombie) {

@@ -4,6 +4,7 @@
 /// bounding the requests in flight.
 /// Runs in: the lab 4 test process (forks small children of its own).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "await.hpp"
 #include "child_process.hpp"
 #include "records.hpp"
 #include "reply_slots.hpp"
@@ -51,10 +53,20 @@ TEST(Lab4Semaphores, WaitForGivesUpAfterItsTimeout) {
 
 TEST(Lab4Semaphores, WaitWakesWhenAnotherThreadPosts) {
   Semaphore semaphore(0, Semaphore::Scope::kThreads);
-  auto waiter = std::async(std::launch::async, [&] { semaphore.wait(); });
-  EXPECT_EQ(waiter.wait_for(50ms), std::future_status::timeout) << "wait() returned with a count of 0";
+  std::atomic<pid_t> waiter_tid{0};
+  auto waiter = std::async(std::launch::async, [&] {
+    waiter_tid = ::gettid();
+    semaphore.wait();
+  });
+  // Until it sleeps in wait() (state S) or returns: a wait() that returns
+  // at a count of 0 is caught however slowly its thread started.
+  const auto deadline = Clock::now() + 5s;
+  while (waiter.wait_for(1ms) == std::future_status::timeout && Clock::now() < deadline &&
+         !(waiter_tid != 0 && processState(waiter_tid) == 'S')) {
+  }
+  ASSERT_EQ(waiter.wait_for(0ms), std::future_status::timeout) << "wait() returned with a count of 0";
   semaphore.post();
-  EXPECT_EQ(waiter.wait_for(5s), std::future_status::ready) << "post() did not wake the waiter";
+  awaitOrAbort(waiter, 5s, "the waiter after post()");  // post() did not wake it
 }
 
 TEST(Lab4Semaphores, SharedMemorySurvivesFork) {
@@ -107,12 +119,16 @@ TEST(Lab4Semaphores, SlotPoolNeverGivesOneSlotToTwoThreads) {
   SlotPool pool(kSlots);
   std::atomic<int> holders[kSlots] = {};
   std::atomic<int> collisions{0};
+  std::atomic<int> timeouts{0};
   std::vector<std::future<void>> threads;
   for (int t = 0; t < 12; ++t) {
     threads.push_back(std::async(std::launch::async, [&] {
       for (int i = 0; i < 500; ++i) {
         std::optional<std::uint32_t> slot = pool.acquire(5s);
-        if (!slot) return;
+        if (!slot) {  // 4 slots, 12 threads: only a slot lost from the pool makes this wait 5 s
+          timeouts.fetch_add(1);
+          return;
+        }
         if (holders[*slot].fetch_add(1) != 0) collisions.fetch_add(1);
         std::this_thread::yield();
         holders[*slot].fetch_sub(1);
@@ -120,8 +136,9 @@ TEST(Lab4Semaphores, SlotPoolNeverGivesOneSlotToTwoThreads) {
       }
     }));
   }
-  for (auto& thread : threads) ASSERT_EQ(thread.wait_for(60s), std::future_status::ready) << "deadlock?";
+  for (auto& thread : threads) awaitOrAbort(thread, 60s, "a thread taking and giving back slots");
   EXPECT_EQ(collisions.load(), 0);
+  EXPECT_EQ(timeouts.load(), 0) << "acquire() timed out with slots given back: the pool lost some";
 }
 
 // Many threads through one SemaphoreDispatcher: each gets the reply to its
@@ -154,7 +171,7 @@ TEST(Lab4Semaphores, EveryThreadGetsItsOwnReply) {
   }
   int wrong = 0;
   for (auto& thread : threads) {
-    ASSERT_EQ(thread.wait_for(120s), std::future_status::ready) << "a request never got its reply";
+    awaitOrAbort(thread, 120s, "a thread's requests (one never got its reply?)");
     wrong += thread.get();
   }
   EXPECT_EQ(wrong, 0) << "replies went to the wrong thread";
@@ -216,7 +233,7 @@ TEST(Lab4Semaphores, AnswerRecordsMayRunFromManyThreadsAtOnce) {
     }));
   }
   for (auto& thread : threads) {
-    ASSERT_EQ(thread.wait_for(120s), std::future_status::ready) << "a batch never finished";
+    awaitOrAbort(thread, 120s, "a thread's batches (one never finished?)");
     const std::string wrong = thread.get();
     EXPECT_EQ(wrong, "") << wrong;
   }

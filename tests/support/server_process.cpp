@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -214,6 +215,15 @@ std::optional<char> processState(pid_t pid) {
   return (*rest)[0];
 }
 
+bool waitUntilAsleep(pid_t tid, std::chrono::milliseconds timeout) {
+  Clock::time_point deadline = Clock::now() + timeout;
+  while (processState(tid) != 'S') {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout) {
   Clock::time_point deadline = Clock::now() + timeout;
   while (processState(pid).has_value()) {
@@ -383,6 +393,25 @@ std::vector<pid_t> ServerProcess::leftovers() {
     if (!spawned.contains(child)) strays.push_back(child);
   }
   return strays;
+}
+
+void abortTest(const std::string& why) {
+  std::fprintf(stderr, "FATAL: %s\n", why.c_str());
+  std::vector<pid_t> ours;
+  {
+    std::scoped_lock lock{spawned_mutex};
+    ours.assign(spawned.begin(), spawned.end());
+    spawned.clear();
+  }
+  for (pid_t pid : ours) killAndReap(pid);
+  // A dying server's children come to us (the subreaper), and theirs when
+  // they die: take turns until none is left, for a bounded time.
+  const Clock::time_point deadline = Clock::now() + 2s;
+  for (std::vector<pid_t> strays = childrenOf(::getpid()); !strays.empty() && Clock::now() < deadline;
+       strays = childrenOf(::getpid())) {
+    for (pid_t stray : strays) killAndReap(stray);
+  }
+  std::abort();
 }
 
 std::string ServerProcess::log() const {

@@ -149,6 +149,14 @@ class ServerProcess {
   std::uint16_t port_ = 0;
 };
 
+/// @brief Ends the test process now, for a wait that ran out on a thread the
+/// test can neither join nor walk away from (a hung client thread; a
+/// std::async whose future would wait for it in its destructor, await.hpp).
+/// Prints "FATAL: @p why", SIGKILLs and reaps every process the harness
+/// started and the orphans they leave to us, then aborts. A plain abort would
+/// leave a student's server and its children running under init, listening.
+[[noreturn]] void abortTest(const std::string& why);
+
 /// @brief The whole content of @p path ("" if it cannot be read).
 std::string readFile(const std::filesystem::path& path);
 
@@ -161,6 +169,11 @@ bool exitedCleanly(std::optional<int> status);
 std::vector<pid_t> childrenOf(pid_t parent);
 /// @brief The state letter of @p pid ('R', 'S', 'Z', ...), nullopt if gone.
 std::optional<char> processState(pid_t pid);
+/// @brief Waits up to @p timeout until @p tid (a process, or a thread of
+/// ours: /proc/TID works for both) is asleep, state 'S': blocked in a system
+/// call. How a test knows a signal or a post will find it waiting, not on its
+/// way there. @return true once it sleeps.
+bool waitUntilAsleep(pid_t tid, std::chrono::milliseconds timeout);
 /// @brief Waits up to @p timeout until @p pid has no /proc entry at all
 /// (exited and reaped). @return true if it is gone.
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 
+#include "await.hpp"
 #include "connection.hpp"
 #include "frame_io.hpp"
 #include "open_connections.hpp"
@@ -45,8 +46,7 @@ TEST(Lab1Connection, TheStopEndsTheWaitForTheNextRequest) {
   // Now the loop waits for a next request that never comes; the stop must end it.
   EXPECT_EQ(served.wait_for(50ms), std::future_status::timeout) << "the loop left without a stop";
   connections.closeAllForReading();
-  ASSERT_EQ(served.wait_for(5s), std::future_status::ready)
-      << "serveConnection still waits after its socket was shut for reading";
+  awaitOrAbort(served, 5s, "serveConnection, its socket shut for reading");
   EXPECT_EQ(services.calls, 1);
 }
 
@@ -63,7 +63,7 @@ TEST(Lab1Connection, NoRequestIsReadOnceTheServerIsClosing) {
   std::future<void> served = std::async(std::launch::async, [&] {
     serveConnection(pair.server, services, connections, 2s);
   });
-  ASSERT_EQ(served.wait_for(10s), std::future_status::ready);
+  awaitOrAbort(served, 10s, "serveConnection, the server closing");
   EXPECT_EQ(services.calls, 0) << "requests were read and served after the server began closing";
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "await.hpp"
 #include "fd.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
@@ -180,7 +181,7 @@ TEST(Records, ConcurrentWritersNeverInterleave) {
     ++next[writer];
     ++total;
   }
-  ASSERT_EQ(coordinator.wait_for(10s), std::future_status::ready);
+  test::awaitOrAbort(coordinator, 10s, "the writers");
   EXPECT_EQ(total, kWriters * kRecordsEach);
 }
 

@@ -28,6 +28,7 @@
 #include "fd.hpp"
 #include "frame_io.hpp"
 #include "robust_io.hpp"
+#include "server_process.hpp"
 #include "socket_timeouts.hpp"
 #include "wire_codec.hpp"
 
@@ -207,21 +208,23 @@ TEST(RobustIo, ReadExactlyRetriesAfterEintr) {
   boundBothEnds(pair);
   const std::vector<char> message = pattern(32);
 
-  std::atomic<bool> reading{false};
+  std::atomic<pid_t> reader_tid{0};
   std::vector<char> received(message.size());
   std::promise<IoStatus> result;
   std::future<IoStatus> outcome = result.get_future();
   std::thread reader([&] {
-    reading = true;
+    reader_tid = ::gettid();
     result.set_value(readExactly(pair.right, received.data(), received.size()));
   });
 
   // Half the message, then signals while the reader waits for the rest.
   ASSERT_TRUE(writeAll(pair.left, message.data(), 16));
-  for (auto deadline = Clock::now() + 2s; !reading && Clock::now() < deadline;) {
+  for (auto deadline = Clock::now() + 2s; reader_tid == 0 && Clock::now() < deadline;) {
     std::this_thread::sleep_for(1ms);
   }
-  std::this_thread::sleep_for(50ms);  // let it block in read()
+  // Asleep means blocked in read(), for the second half: only then does a
+  // signal make read() fail with EINTR (before, it would just run the handler).
+  EXPECT_TRUE(test::waitUntilAsleep(reader_tid, 2s)) << "the reader never blocked for the rest";
   for (int i = 0; i < 3; ++i) {
     ::pthread_kill(reader.native_handle(), SIGUSR1);
     std::this_thread::sleep_for(20ms);
