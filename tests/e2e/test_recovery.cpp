@@ -214,9 +214,11 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
 }
 
 // The hard case: the child dies while a request is waiting for its reply.
-// SIGSTOP holds the vending child still, so the buy is surely waiting (in the
-// pipe, on its feedback semaphore) when SIGKILL comes. A dispatcher that waits
-// for the reply without ever looking whether the child lives hangs here.
+// SIGSTOP holds the vending child still (every thread of it stopped before
+// the buy is sent), and the test waits until the buy's record is queued in
+// the child's pipe, so the buy is surely waiting (on its feedback semaphore)
+// when SIGKILL comes. A dispatcher that waits for the
+// reply without ever looking whether the child lives hangs here.
 TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   ServerProcess server{options()};
   ClientSession session = server.connect(5s);
@@ -224,10 +226,12 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_NE(vending_pid, server.pid());
   ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
+  ASSERT_TRUE(waitUntilStopped(vending_pid, 5s)) << "the vending child did not stop";
 
   ClientSession::Result waiting;
-  std::thread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
-  std::this_thread::sleep_for(300ms);  // the buy is in flight now: nobody can answer it
+  std::jthread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
+  // The buy is in flight once its record waits in the stopped child's pipe: nobody can answer it.
+  ASSERT_TRUE(waitUntilPipeHasBytesFor(vending_pid, 5s)) << "the buy never reached the vending child's pipe";
   const Clock::time_point killed = Clock::now();
   ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
   asker.join();

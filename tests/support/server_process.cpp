@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -218,6 +219,63 @@ std::optional<char> processState(pid_t pid) {
 bool waitUntilAsleep(pid_t tid, std::chrono::milliseconds timeout) {
   Clock::time_point deadline = Clock::now() + timeout;
   while (processState(tid) != 'S') {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+namespace {
+
+bool everyThreadStopped(pid_t pid) {
+  std::error_code error;
+  fs::directory_iterator tasks(fs::path("/proc") / std::to_string(pid) / "task", error);
+  if (error) return false;
+  for (const fs::directory_entry& task : tasks) {
+    pid_t tid = 0;
+    const std::string name = task.path().filename().string();
+    std::from_chars(name.data(), name.data() + name.size(), tid);
+    if (processState(tid).value_or('?') != 'T') return false;
+  }
+  return true;
+}
+
+// Bytes queued in the pipes @p pid holds open for reading. Each such pipe is
+// opened again through /proc (a pipe opens like a FIFO) and asked FIONREAD;
+// the extra read end is closed at once and never read from.
+std::size_t bytesQueuedInPipesReadBy(pid_t pid) {
+  std::size_t total = 0;
+  const fs::path fds = fs::path("/proc") / std::to_string(pid) / "fd";
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(fds, ignored)) {
+    const std::string target = fs::read_symlink(entry.path(), ignored).string();
+    if (target.rfind("pipe:", 0) != 0) continue;
+    std::ifstream info(fds.parent_path() / "fdinfo" / entry.path().filename());
+    std::string key;
+    std::string flags;
+    while (info >> key >> flags && key != "flags:") {}
+    if (key != "flags:" || (std::stoi(flags, nullptr, 8) & O_ACCMODE) != O_RDONLY) continue;
+    Fd reader{::open(entry.path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    int queued = 0;
+    if (reader && ::ioctl(reader.get(), FIONREAD, &queued) == 0 && queued > 0) total += static_cast<std::size_t>(queued);
+  }
+  return total;
+}
+
+}  // namespace
+
+bool waitUntilStopped(pid_t pid, std::chrono::milliseconds timeout) {
+  Clock::time_point deadline = Clock::now() + timeout;
+  while (!everyThreadStopped(pid)) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+bool waitUntilPipeHasBytesFor(pid_t pid, std::chrono::milliseconds timeout) {
+  Clock::time_point deadline = Clock::now() + timeout;
+  while (bytesQueuedInPipesReadBy(pid) == 0) {
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(1ms);
   }

@@ -174,6 +174,16 @@ std::optional<char> processState(pid_t pid);
 /// call. How a test knows a signal or a post will find it waiting, not on its
 /// way there. @return true once it sleeps.
 bool waitUntilAsleep(pid_t tid, std::chrono::milliseconds timeout);
+/// @brief Waits up to @p timeout until every thread of @p pid is stopped
+/// (state 'T', after SIGSTOP). kill() only queues the signal: a thread woken
+/// by it may still take data that arrives before it stops.
+/// @return true once all are.
+bool waitUntilStopped(pid_t pid, std::chrono::milliseconds timeout);
+/// @brief Waits up to @p timeout until bytes are queued in a pipe that
+/// @p pid holds open for reading: how a test knows a request was written to a
+/// (stopped) service child and is waiting there, not still on its way.
+/// @return true once some are.
+bool waitUntilPipeHasBytesFor(pid_t pid, std::chrono::milliseconds timeout);
 /// @brief Waits up to @p timeout until @p pid has no /proc entry at all
 /// (exited and reaped). @return true if it is gone.
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);
