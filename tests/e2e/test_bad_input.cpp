@@ -22,6 +22,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Waits up to 5 s until the server holds no more descriptors than @p before:
+// every connection the test made since has been served to its end and closed
+// by the server. @return the count it came down to (or the last one seen).
+int openFdsSettle(const ServerProcess& server, int before) {
+  Clock::time_point deadline = Clock::now() + std::chrono::seconds(5);
+  int now = server.openFdCount();
+  while (now > before && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    now = server.openFdCount();
+  }
+  return now;
+}
+
 class BadInput : public StageTest {};
 
 // A well-formed request frame for @p command with @p id. STATUS carries the
@@ -163,6 +176,7 @@ TEST_P(BadInput, AFrameSentByteByByteIsServed) {
 
 TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
   ServerProcess server{options()};
+  const int before = server.openFdCount();
   for (std::size_t cut : {std::size_t{1}, std::size_t{7}, kRequestHeaderSize + 3}) {
     Request request = makeRequest(Command::kParcelPickup, {{"code", "123456"}});
     Bytes frame = encodeRequest(request);
@@ -170,7 +184,8 @@ TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
     Fd socket = connectRaw(server.port());
     ASSERT_TRUE(sendBytes(socket, frame));
   }  // each socket closes here
-  EXPECT_TRUE(server.running()) << "the server died";
+  EXPECT_LE(openFdsSettle(server, before), before) << "the half frames' connections were never closed";
+  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -215,6 +230,7 @@ TEST_P(BadInput, PipelinedRequestsAreAnsweredInOrder) {
 // had already gone. Both a polite close (FIN) and a reset (RST) are tried.
 TEST_P(BadInput, PipelinedRequestsThenImmediateCloseDoNotKillTheServer) {
   ServerProcess server{options()};
+  const int before = server.openFdCount();
   Bytes frames;
   for (std::uint32_t id : {1u, 2u, 3u}) {
     Command command = id == 1 ? Command::kParcelDeposit : id == 2 ? Command::kVendingList
@@ -227,7 +243,8 @@ TEST_P(BadInput, PipelinedRequestsThenImmediateCloseDoNotKillTheServer) {
     ASSERT_TRUE(sendBytes(socket, frames));
     if (round % 2 == 1) abortConnection(std::move(socket));  // RST; else ~Fd sends FIN
   }
-  std::this_thread::sleep_for(200ms);  // let the server try to write the replies
+  // Each connection closes once the server has tried to write its replies.
+  EXPECT_LE(openFdsSettle(server, before), before) << "connections to gone clients were never closed";
   ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
   EXPECT_TRUE(isServed(server.port()));
 }
@@ -245,13 +262,7 @@ TEST_P(BadInput, ManyConnectAndCloseDoNotLeakDescriptors) {
   EXPECT_TRUE(isServed(server.port()));
 
   // Closing takes the server a moment; the count must come back down.
-  Clock::time_point deadline = Clock::now() + 5s;
-  int after = server.openFdCount();
-  while (after > before && Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-    after = server.openFdCount();
-  }
-  EXPECT_LE(after, before) << "descriptors leaked by 100 empty connections";
+  EXPECT_LE(openFdsSettle(server, before), before) << "descriptors leaked by 100 empty connections";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, BadInput, ::testing::ValuesIn(labStages()), stageName);
