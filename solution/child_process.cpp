@@ -6,7 +6,9 @@
 /// copy of every mutex, but only the thread that called fork. A mutex another
 /// thread held at that moment (in malloc, in stdio, in our logger) stays locked
 /// forever in the child. So the server forks its children first, before it
-/// starts any thread.
+/// starts any thread. A child forked later, by the threaded server (a
+/// restart, service_exec.cpp), calls only async-signal-safe functions until
+/// it execs a fresh program.
 #include "child_process.hpp"
 
 #include <signal.h>
@@ -50,7 +52,7 @@ bool ChildProcess::tryReap() {
   if (result == 0) return false;  // still running
   // result == pid: reaped now. result < 0 (ECHILD): someone else reaped it;
   // either way there is nothing left to wait for.
-  status_ = status;
+  status_ = result == pid_ ? status : kUnknownWaitStatus;
   reaped_.store(true, std::memory_order_release);
   return true;
 }
@@ -62,9 +64,10 @@ int ChildProcess::reapWithin(std::chrono::milliseconds grace) {
   if (!running()) return status_;
   ::kill(pid_, SIGKILL);  // it had its chance
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  pid_t result = 0;
+  while ((result = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
   }
-  status_ = status;
+  status_ = result == pid_ ? status : kUnknownWaitStatus;
   reaped_.store(true, std::memory_order_release);
   return status_;
 }

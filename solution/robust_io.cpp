@@ -3,7 +3,9 @@
 /// whatever short counts, signals and closed peers happen on the way.
 /// Runs in: every process. Owns: nothing (borrows the caller's Fd).
 ///
-/// This is the only file that calls read(2), write(2) and send(2). The model
+/// Every request and reply, on a socket or a pipe, moves through here. (The
+/// only other read and write calls move a single wake-up byte or one log
+/// line, and say on the spot what they do about a short count.) The model
 /// is CS:APP's rio_readn / rio_writen: keep a count of bytes left, advance a
 /// cursor after every call, and treat these as normal rather than errors:
 ///   - a short count: the kernel moved what it had (a socket's receive queue,

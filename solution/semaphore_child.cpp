@@ -120,7 +120,13 @@ int runSemaphoreChild(ServiceState& state, ServiceChannel& channel, const Fd& re
     // client would otherwise wait forever.
     if (!startDetachedThread(job, kRequestStackBytes)) (*job)();
   }
-  threads.waitUntilIdle(std::chrono::seconds(5));
+  // The server stops us only once every request is answered, so the request
+  // threads are just returning. One still running after a second is stuck,
+  // and returning would destroy the state under it: leave without destructors.
+  if (!threads.waitUntilIdle(std::chrono::seconds(1))) {
+    logError(std::string(serviceName(state.service())), "a request thread is stuck; exiting at once");
+    std::_Exit(1);
+  }
   return 0;
 }
 

@@ -22,6 +22,8 @@
 /// (UNAVAILABLE) and new ones go to the new child.
 #include "semaphore_dispatcher.hpp"
 
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "log.hpp"
@@ -81,9 +83,16 @@ Reply SemaphoreDispatcher::dispatch(Service service, const Request& request) {
     if (!link->child->running()) return unavailableReply(service, request);
     slot = link->slots.acquire(kLivenessCheck);
   }
-  Reply reply = roundTrip(*link, service, request, *slot);
-  link->slots.release(*slot);
-  return reply;
+  try {
+    Reply reply = roundTrip(*link, service, request, *slot);
+    link->slots.release(*slot);
+    return reply;
+  } catch (const std::exception& error) {  // out of memory, a semaphore call failing
+    // The slot stays taken: the record may be in the pipe already, and the
+    // child's late post must not wake that slot's next user with our reply.
+    logError(link->child->name(), std::string{"request failed: "} + error.what());
+    return makeReply(request, Status::kInternalError, "server error");
+  }
 }
 
 Reply SemaphoreDispatcher::roundTrip(Link& link, Service service, const Request& request, std::uint32_t slot) {

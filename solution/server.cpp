@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "connection.hpp"
 #include "listen_socket.hpp"
@@ -12,6 +13,21 @@
 #include "server_core.hpp"
 
 namespace mc {
+
+namespace {
+
+// Out of threads (EAGAIN: a process limit, or no memory for a stack): this one
+// client is closed unanswered, and the server and its other clients go on.
+void startConnectionThread(ConnectionThreads& threads, std::unique_ptr<ClientHandle> client) {
+  const std::uint64_t number = client->number;
+  try {
+    threads.start(std::move(client));
+  } catch (const std::system_error& error) {
+    logError("main", "client " + std::to_string(number) + " closed: no thread for it: " + error.what());
+  }
+}
+
+}  // namespace
 
 void Server::acceptUntilStopped(ConnectionThreads& threads) {
   std::uint64_t accepted = 0;
@@ -31,7 +47,7 @@ void Server::acceptUntilStopped(ConnectionThreads& threads) {
       // Iterative: this client has the whole server until it leaves.
       serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_);
     } else {
-      threads.start(std::move(client));
+      startConnectionThread(threads, std::move(client));
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fd.hpp"
 #include "log.hpp"
 #include "records.hpp"
 #include "robust_io.hpp"
@@ -30,10 +31,10 @@ void keepOnlyDescriptors(std::vector<int> keep) {
   unsigned first = 3;
   for (int fd : keep) {
     if (fd < 3) continue;
-    if (static_cast<unsigned>(fd) > first) ::close_range(first, static_cast<unsigned>(fd) - 1, 0);
+    if (static_cast<unsigned>(fd) > first) closeDescriptors(first, static_cast<unsigned>(fd) - 1);
     first = static_cast<unsigned>(fd) + 1;
   }
-  ::close_range(first, ~0U, 0);
+  closeDescriptors(first, ~0U);
 }
 
 // The child should not outlive the server. If the server is killed, the kernel
@@ -58,7 +59,7 @@ int runPipeChild(ServiceState& state, const Fd& requests, const Fd& replies) {
     const std::int64_t started = tracing() ? traceClock() : 0;
     const std::optional<Request> request = unpackRequest(record);
     const Reply reply = request ? state.handle(*request)
-                                : makeReply(Request{}, Status::kBadRequest, "corrupt request record", state.service());
+                                : refuseCorruptRequest(record, state.service());
     traceSpan(Hop::kWork, record.trace_id, started);
     const ReplyRecord packed = packReply(reply);
     traceHop(Hop::kFeedback, record.trace_id);

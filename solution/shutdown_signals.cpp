@@ -36,8 +36,10 @@ void install(int signal_number, void (*handler)(int)) {
   struct sigaction action {};
   action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
-  // SA_RESTART: slow calls (accept, read, sem_wait...) resume after our
-  // handler instead of failing with EINTR where a caller did not expect it.
+  // SA_RESTART: most slow calls (accept, a plain blocking read, sem_wait)
+  // resume after our handler. Not all: poll, sem_timedwait and a read on a
+  // socket with SO_RCVTIMEO still fail with EINTR (signal(7)), so every
+  // caller of those retries itself (waitForEvents, Semaphore, robust_io).
   action.sa_flags = SA_RESTART | (signal_number == SIGCHLD ? SA_NOCLDSTOP : 0);
   if (::sigaction(signal_number, &action, nullptr) != 0) throwErrno("sigaction");
 }

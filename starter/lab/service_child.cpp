@@ -30,11 +30,12 @@ namespace mc {
 // of the food child's request pipe write end, the food child would never see
 // end of file on that pipe, even after the server closed its own copy.
 void keepOnlyDescriptors([[maybe_unused]] std::vector<int> keep) {
-  // TODO(lab3): close everything from 3 up that is not in `keep`, with close_range(2).
+  // TODO(lab3): close everything from 3 up that is not in `keep`, a range at a time.
   //   - Sort `keep`. Walk it with `first` = the lowest number not yet dealt with (start: 3).
-  //   - For each kept fd above `first`: ::close_range(first, fd - 1, 0) closes the gap below
-  //     it; then first = fd + 1. (Skip kept numbers below 3: 0, 1, 2 always stay.)
-  //   - Finally ::close_range(first, ~0U, 0): everything above the last kept fd.
+  //   - For each kept fd above `first`: closeDescriptors(first, fd - 1) (fd.hpp: close_range(2),
+  //     with a fallback for old kernels) closes the gap below it; then first = fd + 1.
+  //     (Skip kept numbers below 3: 0, 1, 2 always stay.)
+  //   - Finally closeDescriptors(first, ~0U): everything above the last kept fd.
   //   - Do not close descriptors one by one from a guessed maximum, and do not forget any:
   //     each stray copy of a pipe's write end hides end of file from its reader.
   notImplemented(3, "keepOnlyDescriptors in service_child.cpp");
@@ -56,7 +57,7 @@ int runPipeChild([[maybe_unused]] ServiceState& state, [[maybe_unused]] const Fd
   //     kClosed: the server closed its write end, time to stop: return 0.
   //     Anything else but kOk: logError (ioStatusName says what) and return 1.
   //   - unpackRequest(record); a record that does not unpack still gets an answer:
-  //     makeReply(Request{}, Status::kBadRequest, "corrupt request record", state.service()).
+  //     refuseCorruptRequest(record, state.service()).
   //     Otherwise the reply is state.handle(*request).
   //   - packReply, then writeAll(replies, ...). false means the server is gone: return 1.
   //   - No lock is needed: this process has a single thread, and the server sends the next

@@ -20,7 +20,8 @@ class ChildProcess {
  public:
   /// @brief fork()s. The child runs @p body and leaves with _exit(its result),
   /// never returning into the caller's code; the parent gets the handle.
-  /// Call it before the process has started any thread (see the .cpp).
+  /// Call it before the process has started any thread, or give it a body
+  /// that calls only async-signal-safe functions until it execs (see the .cpp).
   /// @throws std::system_error naming fork on failure.
   ChildProcess(std::string name, const std::function<int()>& body);
   ChildProcess(const ChildProcess&) = delete;
@@ -46,6 +47,7 @@ class ChildProcess {
   int reapWithin(std::chrono::milliseconds grace);
 
   /// @brief The raw wait status; meaningful once !running().
+  /// kUnknownWaitStatus if waitpid found nothing to reap (ECHILD).
   int waitStatus() const { return status_; }
 
  private:
@@ -54,6 +56,10 @@ class ChildProcess {
   int status_ = 0;
   std::atomic<bool> reaped_{false};  // written by the reaping thread, read by any
 };
+
+/// What the status of a child reaped by someone else reads: no real wait
+/// status is -1 (its low 7 bits, 0x7f, would mean "stopped").
+inline constexpr int kUnknownWaitStatus = -1;
 
 /// @brief "exited with 0", "killed by signal 9", ... for a wait status.
 std::string describeWaitStatus(int status);

@@ -4,11 +4,10 @@
 /// Runs in: the server: the accept loop takes permits, connection threads
 /// give them back. Owns: a counting semaphore of free connection places.
 ///
-/// Usage (the accept loop, solution/server.cpp):
-///   ConnectionLimit limit{config.max_connections};
-///   client->permit = limit.tryAcquire();
-///   if (!client->permit) { writeReply(client->socket, busyReply(limit.max())); continue; }
-///   threads.start(std::move(client));   // the permit goes back when the handle dies
+/// Usage (admitClient in server_core.cpp, called by the accept loop):
+///   client.permit = limit.tryAcquire();
+///   if (!client.permit) { writeReply(client.socket, busyReply(limit.max())); return false; }
+///   // the permit goes back when the client's handle dies
 ///
 /// Why a limit at all: every connection costs a descriptor, a thread and its
 /// stack. Without one, a burst of clients runs the server out of descriptors,

@@ -60,6 +60,16 @@ Pipe makePipe();
 /// with EAGAIN instead. @throws std::system_error naming fcntl on failure.
 void setNonBlocking(const Fd& fd);
 
+/// @brief Closes every descriptor from @p first to @p last (close_range).
+/// A kernel without close_range (before Linux 5.9) gets one close() per
+/// number up to the descriptor limit instead. Async-signal-safe: fit for a
+/// child forked from a threaded process.
+void closeDescriptors(unsigned first, unsigned last) noexcept;
+
+/// @brief Marks every descriptor from @p first up close-on-exec, with the
+/// same fallback (one fcntl per number) before Linux 5.11. Async-signal-safe.
+void closeOnExecFrom(unsigned first) noexcept;
+
 /// @brief Throws std::system_error for @p what with the current errno.
 [[noreturn]] void throwErrno(const char* what);
 

@@ -53,6 +53,12 @@ std::optional<Request> unpackRequest(const RequestRecord& record) {
   return request;
 }
 
+Reply refuseCorruptRequest(const RequestRecord& record, Service service) {
+  Request echo;  // the command byte may be the corrupt part: only the id is kept
+  echo.request_id = record.request_id;
+  return makeReply(echo, Status::kBadRequest, "corrupt request record", service);
+}
+
 namespace {
 
 // Fills @p record from @p reply whose encoded fields are @p payload.

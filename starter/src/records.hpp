@@ -50,6 +50,10 @@ static_assert(sizeof(ReplyRecord) <= PIPE_BUF, "reply pipe writes must be atomic
 RequestRecord packRequest(const Request& request, std::uint32_t slot);
 /// @brief Unpacks a record; nullopt if it is corrupt (bad command or fields).
 std::optional<Request> unpackRequest(const RequestRecord& record);
+/// @brief The BAD_REQUEST reply to a record that does not unpack, from
+/// @p service. It keeps the record's request_id, so the reply still names
+/// the request it answers.
+Reply refuseCorruptRequest(const RequestRecord& record, Service service);
 /// @brief Packs @p reply; a reply too long for a record becomes INTERNAL_ERROR.
 ReplyRecord packReply(const Reply& reply);
 /// @brief Unpacks a record; nullopt if it is corrupt.

@@ -1,5 +1,6 @@
 /// @file robust_io.hpp
-/// @brief The only place that calls read(2) and write(2) on sockets and pipes.
+/// @brief The one place that loops read(2) and write(2) until a whole
+/// request or reply has moved, on sockets and pipes.
 /// Runs in: every process. Owns: nothing (borrows the caller's Fd).
 ///
 /// A read or write may move fewer bytes than asked (a short count) or be cut

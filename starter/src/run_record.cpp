@@ -11,16 +11,6 @@
 
 namespace mc {
 
-namespace {
-
-Reply refuseCorrupt(ChildContext& context, const RequestRecord& record) {
-  Request echo;
-  echo.request_id = record.request_id;
-  return makeReply(echo, Status::kBadRequest, "corrupt request record", context.state.service());
-}
-
-}  // namespace
-
 std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestRecord> records) {
   std::vector<Request> batch;  // the records that unpack, in order
   std::vector<bool> unpacked;  // per record: is it in the batch?
@@ -33,8 +23,9 @@ std::vector<Reply> runRecords(ChildContext& context, std::span<const RequestReco
   std::vector<Reply> replies;
   replies.reserve(records.size());
   auto next = ran.begin();
+  const Service service = context.state.service();
   for (std::size_t i = 0; i < records.size(); ++i)
-    replies.push_back(unpacked[i] ? std::move(*next++) : refuseCorrupt(context, records[i]));
+    replies.push_back(unpacked[i] ? std::move(*next++) : refuseCorruptRequest(records[i], service));
   return replies;
 }
 

@@ -29,6 +29,7 @@
 #include <variant>
 #include <vector>
 
+#include "fd.hpp"
 #include "log.hpp"
 #include "reply_slots.hpp"
 #include "semaphore_child.hpp"
@@ -95,12 +96,13 @@ class BlockedSignals {
 };
 
 // DANGER: runs in the forked child of a threaded process. Async-signal-safe
-// calls only (close_range, fcntl, execv, _exit are system calls).
+// calls only (close_range, fcntl, execv, _exit are system calls; so is
+// everything closeOnExecFrom calls).
 [[noreturn]] void execServiceChild(char* const* argv, int channel_fd, int request_fd) {
   // Everything the server has open (client sockets, other services' pipes,
   // the listening socket) closes at exec, whoever forgot O_CLOEXEC; then the
   // two descriptors this child is for are exempted again.
-  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  closeOnExecFrom(3);
   ::fcntl(channel_fd, F_SETFD, 0);
   ::fcntl(request_fd, F_SETFD, 0);
   ::execv(kOwnProgram, argv);

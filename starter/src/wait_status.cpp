@@ -10,6 +10,7 @@
 namespace mc {
 
 std::string describeWaitStatus(int status) {
+  if (status == kUnknownWaitStatus) return "reaped elsewhere, status unknown";
   if (WIFEXITED(status)) return "exited with " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "stopped";

@@ -4,11 +4,12 @@
 /// Runs in: a service child. Owns: its worker threads (joined before it returns).
 ///
 /// Each worker waits on the child's doorbell itself; whichever worker the
-/// kernel wakes reads one record from the request pipe, runs it and answers
-/// in the record's reply slot (takeRecord and answerRecord, the same halves a
-/// stage 4 request thread uses: semaphore_child.hpp), then waits again. The per-request cost of
-/// starting and ending a thread (clone, a stack, exit) is gone; see
-/// labs/06-thread-pool/README.md and docs/performance.md.
+/// kernel wakes takes every ring waiting, reads that many records from the
+/// request pipe (up to a batch), runs them as one group commit and answers
+/// each in its record's reply slot (answerRecords, which a stage 4 request
+/// thread uses too: semaphore_child.hpp), then waits again. The
+/// per-request cost of starting and ending a thread (clone, a stack, exit) is
+/// gone; see labs/06-thread-pool/README.md and docs/performance.md.
 #pragma once
 
 #include "fd.hpp"

@@ -127,6 +127,31 @@ TEST_F(Lab3Pipes, ChildAnswersARequestThroughThePipes) {
   EXPECT_TRUE(exitsWithin(*parcel.child, 5s));
 }
 
+// A record the child cannot unpack still gets exactly one reply, naming the
+// request it answers, and the child goes on serving.
+TEST_F(Lab3Pipes, CorruptRecordIsAnsweredBadRequestAndTheChildGoesOn) {
+  PipeChild parcel = startParcelChild(options());
+  RequestRecord corrupt = packRequest(depositParcel(), 0);
+  corrupt.command = 0;  // no such command
+  corrupt.request_id = 77;
+  ASSERT_TRUE(writeAll(parcel.requests, &corrupt, sizeof corrupt));
+  ReplyRecord record;
+  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "no reply to a corrupt record";
+  std::optional<Reply> refused = unpackReply(record);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, Status::kBadRequest);
+  EXPECT_EQ(refused->request_id, 77U) << "the refusal must keep the record's request id";
+
+  const RequestRecord good = packRequest(depositParcel(), 0);
+  ASSERT_TRUE(writeAll(parcel.requests, &good, sizeof good));
+  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "the child stopped after a corrupt record";
+  std::optional<Reply> reply = unpackReply(record);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, Status::kOk);
+  parcel.requests.reset();
+  EXPECT_TRUE(exitsWithin(*parcel.child, 5s));
+}
+
 TEST_F(Lab3Pipes, ChildExitsAtEndOfFile) {
   PipeChild parcel = startParcelChild(options());
   parcel.requests.reset();  // the server's only copy of the write end

@@ -99,6 +99,16 @@ TEST(Records, CorruptRequestIsRejected) {
   EXPECT_EQ(unpackRequest(bad), std::nullopt) << "bad fields text";
 }
 
+TEST(Records, CorruptRequestRefusalKeepsTheRequestId) {
+  RequestRecord bad = packRequest(sampleRequest(), 0);
+  bad.command = 0;
+  bad.request_id = 4242;
+  const Reply refused = refuseCorruptRequest(bad, Service::kVending);
+  EXPECT_EQ(refused.status, Status::kBadRequest);
+  EXPECT_EQ(refused.request_id, 4242U);
+  EXPECT_EQ(refused.served_by.service, Service::kVending);
+}
+
 TEST(Records, CorruptReplyIsRejected) {
   const ReplyRecord good = packReply(sampleReply());
   ReplyRecord bad = good;
