@@ -2,6 +2,7 @@
 /// @brief The server's main loop and its shutdown sequence.
 /// Runs in: the server's main thread. The Server object, what it owns and
 /// the order it starts in are in server_core.hpp; these are its two verbs.
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -25,6 +26,17 @@ void startConnectionThread(ConnectionThreads& threads, std::unique_ptr<ClientHan
   } catch (const std::system_error& error) {
     logError("main", "client " + std::to_string(number) + " closed: no thread for it: " + error.what());
   }
+}
+
+// Waits for the connection threads, reaping any child that dies meanwhile:
+// a request waiting on a child sees it gone only once it is reaped.
+bool connectionsEndWithin(ConnectionThreads& threads, Dispatcher& dispatcher, std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!threads.waitUntilAllEnded(std::chrono::milliseconds(50))) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    dispatcher.reapChildren();
+  }
+  return true;
 }
 
 }  // namespace
@@ -58,7 +70,7 @@ void Server::acceptUntilStopped(ConnectionThreads& threads) {
 int Server::shutDown(ConnectionThreads& threads) {
   logLine("main", "shutting down");
   listener_.reset();
-  if (!threads.waitUntilAllEnded(kConnectionsGrace)) {
+  if (!connectionsEndWithin(threads, *dispatcher_, kConnectionsGrace)) {
     // A thread is stuck (a client that never reads its reply?). It still
     // uses the dispatcher, so we cannot tear it down under it: leave now.
     logError("main", std::to_string(threads.active()) + " connection threads did not finish");

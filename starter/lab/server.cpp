@@ -38,6 +38,8 @@ void Server::acceptUntilStopped([[maybe_unused]] ConnectionThreads& threads) {
   //     right here; the next client waits in the listen backlog.
   // TODO(lab2): stage >= 2: threads.start(std::move(client)) instead. The heap handle is
   //   the thread's from then on: never hand a thread a pointer into this stack frame.
+  //   start() throws std::system_error when no thread can be had (EAGAIN): catch it, logError,
+  //   and go on; that client is closed, but the server must not die of it.
   notImplemented(1, "Server::acceptUntilStopped in server.cpp");
 }
 
@@ -47,9 +49,11 @@ int Server::shutDown([[maybe_unused]] ConnectionThreads& threads) {
   // TODO(lab5): undo start-up in reverse order, then return 0.
   //   - logLine("main", "shutting down"); listener_.reset(): no new clients (a connect now
   //     is refused at once instead of waiting in a backlog nobody accepts).
-  //   - threads.waitUntilAllEnded(kConnectionsGrace): each connection thread answers the
-  //     request it holds and ends (the given StopForwarder, woken by the same stop pipe, has
-  //     shut every client socket for reading, so no thread is left waiting in read()).
+  //   - Wait up to kConnectionsGrace for the connection threads: each answers the request it
+  //     holds and ends (the given StopForwarder, woken by the same stop pipe, has shut every
+  //     client socket for reading, so no thread is left waiting in read()). Wait in short
+  //     steps, threads.waitUntilAllEnded(50 ms), and call dispatcher_->reapChildren() between
+  //     them: a request waiting on a child that dies now sees it gone only once it is reaped.
   //     If some did not end: logError how many (threads.active()), std::fflush(stdout),
   //     std::_Exit(1). They still use the dispatcher: destroying it under them would be
   //     a use-after-free; a quick exit is the lesser evil.

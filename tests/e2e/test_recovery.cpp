@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <csignal>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -242,6 +243,48 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   EXPECT_LT(took, 3s) << "the answer should come soon after the death, not after a timeout";
 
   std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
+// True once nothing listens on @p port any more (a connect is refused):
+// the first step of the server's shutdown. Checked every 10 ms for @p limit.
+bool listenerClosedWithin(std::uint16_t port, std::chrono::milliseconds limit) {
+  const Clock::time_point deadline = Clock::now() + limit;
+  for (;;) {
+    try {
+      connectRaw(port, std::chrono::seconds(1));
+    } catch (const std::system_error&) {
+      return true;  // refused
+    }
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// As above, but the child dies after the stop began: the server is waiting
+// for its connection threads by then, no longer in its accept loop. A
+// shutdown that does not reap children while it waits leaves the buy waiting
+// on a child that is dead but not known to be, until the grace runs out.
+TEST_P(ChildDeath, ChildDyingDuringShutdownStillEndsItsRequest) {
+  ServerProcess server{options()};
+  ClientSession session = server.connect(5s);
+  Reply bought = callExpecting(session, buy("A1"), Status::kOk);
+  const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
+  ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
+  ASSERT_TRUE(waitUntilStopped(vending_pid, 5s)) << "the vending child did not stop";
+
+  ClientSession::Result waiting;
+  std::jthread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
+  ASSERT_TRUE(waitUntilPipeHasBytesFor(vending_pid, 5s)) << "the buy never reached the vending child's pipe";
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  ASSERT_TRUE(listenerClosedWithin(server.port(), 5s)) << "the server did not begin to stop";
+  ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
+  asker.join();
+
+  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting);
+  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting);
+  std::optional<int> exit = server.waitExit(10s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
 }
