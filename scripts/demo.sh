@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # demo.sh: builds, starts cabinetd on a free port with a fresh data dir, runs
 # cabinet-demo (36 simulated users) against it, then stops the server with
-# SIGTERM and checks that it shut down cleanly.
-#   MC_BUILD_DIR=DIR  use the programs already built in DIR (no build step)
+# SIGTERM and checks that it shut down cleanly. Before building it installs
+# what is missing (scripts/install-deps.sh), as scripts/test.sh does.
+#   MC_BUILD_DIR=DIR  use the programs already built in DIR (no build step,
+#                     no package check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -n "${MC_BUILD_DIR:-}" ]; then
   bin="$MC_BUILD_DIR/bin"
 else
+  scripts/install-deps.sh
   cmake --preset default
   cmake --build --preset default
   bin=build/bin

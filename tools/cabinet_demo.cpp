@@ -51,6 +51,7 @@ constexpr std::string_view kUsage =
     "  --users N    simulated users, at least 4 (default 36)\n"
     "  --rounds R   deposits or buys per courier, restaurant and buyer (default 10)\n"
     "  --seconds S  give up after S seconds (default 60)\n"
+    "  --help       print this text and exit\n"
     "restock and status are staff operations: they send the PIN in the environment\n"
     "variable CABINET_PIN (cabinetd --staff-pin), as the cabinet client does\n";
 
@@ -62,6 +63,7 @@ struct DemoArgs {
   int users = 36;
   int rounds = 10;
   int seconds = 60;
+  bool help = false;  ///< --help: print the usage, run nothing
 };
 
 /// @brief Adds the staff PIN from CABINET_PIN to a restock or status request.
@@ -85,7 +87,11 @@ std::optional<DemoArgs> parseArgs(int argc, char** argv) {
   DemoArgs args;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
-    if (i + 1 >= argc) {
+    if (flag == "--help" || flag == "-h") {
+      args.help = true;
+      return args;
+    }
+    if (i + 1 >= argc) {  // a flag without its value: never start on a guess
       std::cerr << "cabinet-demo: " << flag << " needs a value\n" << kUsage;
       return std::nullopt;
     }
@@ -426,6 +432,10 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished server is an error reply, not a crash
   std::optional<DemoArgs> args = parseArgs(argc, argv);
   if (!args) return 2;
+  if (args->help) {
+    std::cout << kUsage;
+    return 0;
+  }
 
   auto before = occupancy(*args);
   if (!before) {

@@ -18,8 +18,10 @@ namespace mc {
 
 namespace {
 
+// After "usage: PROGRAM": cabinetd, or a tool built from the same main
+// (cabinetd-floor), says its own name.
 constexpr std::string_view kUsage =
-    "usage: cabinetd [options]\n"
+    " [options]\n"
     "  --host H              address to listen on (default 127.0.0.1)\n"
     "  --port P              TCP port, 0..65535; 0 picks a free one (default 7007)\n"
     "  --data-dir D          directory of the SQLite files (default ./var)\n"
@@ -153,25 +155,35 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
   return "unknown option " + std::string(name);  // unreachable while takesValue() agrees
 }
 
-ArgsExit usageError(const std::string& what) {
-  return ArgsExit{"cabinetd: " + what + "\n" + std::string(kUsage), 2};
+// The program's name as it was run, without its directory.
+std::string programName(int argc, char** argv) {
+  if (argc < 1 || argv[0] == nullptr || argv[0][0] == '\0') return "cabinetd";
+  const std::string_view path = argv[0];
+  return std::string(path.substr(path.rfind('/') + 1));
+}
+
+std::string usage(const std::string& program) { return "usage: " + program + std::string(kUsage); }
+
+ArgsExit usageError(const std::string& program, const std::string& what) {
+  return ArgsExit{program + ": " + what + "\n" + usage(program), 2};
 }
 
 }  // namespace
 
 std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv) {
   ServerConfig config;
+  const std::string program = programName(argc, argv);
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const auto [name, inline_value] = splitFlag(arg);
 
     if (name == "--help" || name == "--quiet") {
-      if (inline_value) return usageError(std::string(name) + " takes no value");
-      if (name == "--help") return ArgsExit{std::string(kUsage), 0};
+      if (inline_value) return usageError(program, std::string(name) + " takes no value");
+      if (name == "--help") return ArgsExit{usage(program), 0};
       config.quiet = true;
       continue;
     }
-    if (!takesValue(name)) return usageError("unknown argument '" + std::string(arg) + "'");
+    if (!takesValue(name)) return usageError(program, "unknown argument '" + std::string(arg) + "'");
 
     std::string_view value;
     if (inline_value) {
@@ -179,9 +191,9 @@ std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv) {
     } else if (i + 1 < argc) {
       value = argv[++i];  // --flag value
     } else {
-      return usageError(std::string(name) + " needs a value");  // flag was the last word
+      return usageError(program, std::string(name) + " needs a value");  // flag was the last word
     }
-    if (auto error = applyValue(config, name, value)) return usageError(*error);
+    if (auto error = applyValue(config, name, value)) return usageError(program, *error);
   }
   return config;
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends cmake g++ make libsqlite3-dev libgtest-dev python3 gdb patch
+apt-get install -y --no-install-recommends cmake g++ make libsqlite3-dev libgtest-dev libgmock-dev pkg-config python3 gdb patch
 # The kit is C++20 and needs g++ 12 or newer (Debian 12, Ubuntu 24.04 have it).
 # On an older base image (Ubuntu 22.04), install g++-12 and make it the default.
 if [ "$(g++ -dumpversion | cut -d. -f1)" -lt 12 ]; then
