@@ -30,6 +30,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Built with AddressSanitizer or ThreadSanitizer (the server too, then).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderSanitizer = true;
+#else
+constexpr bool kUnderSanitizer = false;
+#endif
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
@@ -393,6 +400,50 @@ TEST_P(Hostile, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
   }
   EXPECT_TRUE(again) << "the server did not serve again after the clients left";
   ASSERT_TRUE(server.running());
+}
+
+// No thread can be had for a new connection (here: too little address space
+// for more thread stacks). That client is closed, and the server lives on and
+// serves the ones it has and the next ones once threads end.
+TEST_P(Hostile, OutOfThreadsClientsAreClosedAndTheServerLives) {
+  if (GetParam() == 1) GTEST_SKIP() << "stage 1 starts no thread per connection";
+  if (kUnderSanitizer) GTEST_SKIP() << "a sanitizer needs far more address space than the limit";
+  ServerOptions cramped = options();
+  cramped.max_address_mib = 160;  // the server itself, and room for a dozen or so stacks
+  ServerProcess server{cramped};
+  warmUp(server);
+
+  std::vector<Fd> sockets;
+  for (int i = 0; i < 100; ++i) sockets.push_back(connectRaw(server.port(), 3s));
+  int served = 0;
+  int closed = 0;
+  for (const Fd& socket : sockets) {
+    if (!sendBytes(socket, frameOf(listProducts(), 1))) {
+      ++closed;
+      continue;
+    }
+    IncomingReply got = readReply(socket);  // SO_RCVTIMEO bounds each wait
+    if (got.io == IoStatus::kOk) {
+      served += got.reply.status == Status::kOk;
+    } else {
+      closed += got.io == IoStatus::kClosed || got.io == IoStatus::kError;
+    }
+  }
+  ASSERT_TRUE(server.running()) << "the server died of a thread it could not start";
+  EXPECT_GT(served, 0);
+  EXPECT_GT(closed, 0) << "with " << cramped.max_address_mib << " MiB, not all 100 can have a thread";
+  EXPECT_EQ(served + closed, 100) << "each client is served or closed, none left waiting";
+
+  sockets.clear();
+  const Clock::time_point deadline = Clock::now() + 5s;
+  bool again = false;
+  while (!again && Clock::now() < deadline) {
+    again = isServed(server.port());
+    if (!again) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(again) << "the server did not serve again after the clients left";
+  std::optional<int> exit = server.stop(SIGTERM);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
 }
 
 TEST_P(Hostile, AnIdleConnectionIsClosedAndTheClientCanReconnect) {

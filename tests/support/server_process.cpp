@@ -96,7 +96,7 @@ void becomeSubreaperOnce() {
 // have other threads (holding malloc's lock, say), so only async-signal-safe
 // calls are allowed here: no allocation, no iostreams, no exceptions.
 [[noreturn]] void execInChild(char* const argv[], int stdout_fd, int stderr_fd,
-                              int max_open_files) {
+                              int max_open_files, int max_address_mib) {
   // A clean signal state: an ignored SIGPIPE would be inherited across exec
   // and hide exactly the bug the bad-input tests look for.
   for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) ::signal(sig, SIG_DFL);
@@ -114,14 +114,20 @@ void becomeSubreaperOnce() {
     const rlimit limit{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
     if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
   }
+  if (max_address_mib > 0) {  // likewise
+    const auto bytes = static_cast<rlim_t>(max_address_mib) << 20;
+    const rlimit limit{bytes, bytes};
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
+  }
   ::execv(argv[0], argv);
   ::_exit(127);  // exec failed
 }
 
 // Forks and execs argv with the given stdout and stderr, and (if > 0) at most
-// @p max_open_files descriptors. The pid is remembered as ours until forgetSpawned.
+// @p max_open_files descriptors and @p max_address_mib MiB of address space.
+// The pid is remembered as ours until forgetSpawned.
 pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stderr_fd,
-                   int max_open_files = 0) {
+                   int max_open_files = 0, int max_address_mib = 0) {
   std::vector<std::string> copy = args;  // execv wants char*, not const char*
   std::vector<char*> argv;
   for (std::string& arg : copy) argv.push_back(arg.data());
@@ -130,7 +136,7 @@ pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stde
   std::scoped_lock lock{spawned_mutex};  // so leftovers() never sees it unregistered
   pid_t pid = ::fork();
   if (pid < 0) throwErrno("fork");
-  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files);  // never returns
+  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files, max_address_mib);  // never returns
   spawned.insert(pid);
   return pid;
 }
@@ -374,7 +380,8 @@ void ServerProcess::spawnWithLog(const std::vector<std::string>& args) {
   Pipe out = makePipe();
   Fd log_file{::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (!log_file) throwErrno("open(cabinetd.log)");
-  pid_ = spawnProgram(args, out.write_end.get(), log_file.get(), options_.max_open_files);
+  pid_ = spawnProgram(args, out.write_end.get(), log_file.get(), options_.max_open_files,
+                      options_.max_address_mib);
   stdout_pipe_ = std::move(out.read_end);
   // Our copy of the write end closes here, so a dead server reads as EOF.
 }

@@ -77,6 +77,10 @@ struct ServerOptions {
   /// RLIMIT_NOFILE (soft and hard) of the server, set between fork and exec,
   /// so a test can run it out of descriptors; 0 = inherit the test's limit.
   int max_open_files = 0;
+  /// RLIMIT_AS of the server in MiB, set the same way, so a test can run it
+  /// out of memory for thread stacks; 0 = inherit. (Not under a sanitizer:
+  /// its shadow memory alone is terabytes of address space.)
+  int max_address_mib = 0;
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
   /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo, cabinetd-floor):
   /// it is started with `--port 0` and extra_args only, and must print the same
