@@ -112,14 +112,28 @@ class Lab3Pipes : public ::testing::Test {
   }
 };
 
+// Sends @p request to @p child and waits (10 s at most) for its reply.
+// @return the reply, or a note of what went wrong.
+std::optional<Reply> askChild(const PipeChild& child, const RequestRecord& request, std::string& trouble) {
+  if (!writeAll(child.requests, &request, sizeof request)) {
+    trouble = "the request pipe is closed";
+    return std::nullopt;
+  }
+  ReplyRecord record;
+  if (readReplyWithin(child.replies, record, 10s) != IoStatus::kOk) {
+    trouble = "no reply from the child";
+    return std::nullopt;
+  }
+  std::optional<Reply> reply = unpackReply(record);
+  if (!reply) trouble = "a corrupt reply record";
+  return reply;
+}
+
 TEST_F(Lab3Pipes, ChildAnswersARequestThroughThePipes) {
   PipeChild parcel = startParcelChild(options());
-  const RequestRecord request = packRequest(depositParcel(), 0);
-  ASSERT_TRUE(writeAll(parcel.requests, &request, sizeof request));
-  ReplyRecord record;
-  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "no reply from the child";
-  std::optional<Reply> reply = unpackReply(record);
-  ASSERT_TRUE(reply.has_value());
+  std::string trouble;
+  std::optional<Reply> reply = askChild(parcel, packRequest(depositParcel(), 0), trouble);
+  ASSERT_TRUE(reply.has_value()) << trouble;
   EXPECT_EQ(reply->status, Status::kOk);
   EXPECT_EQ(reply->served_by.pid, static_cast<std::uint32_t>(parcel.child->pid()))
       << "the reply must come from the child process";
@@ -134,19 +148,14 @@ TEST_F(Lab3Pipes, CorruptRecordIsAnsweredBadRequestAndTheChildGoesOn) {
   RequestRecord corrupt = packRequest(depositParcel(), 0);
   corrupt.command = 0;  // no such command
   corrupt.request_id = 77;
-  ASSERT_TRUE(writeAll(parcel.requests, &corrupt, sizeof corrupt));
-  ReplyRecord record;
-  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "no reply to a corrupt record";
-  std::optional<Reply> refused = unpackReply(record);
-  ASSERT_TRUE(refused.has_value());
+  std::string trouble;
+  std::optional<Reply> refused = askChild(parcel, corrupt, trouble);
+  ASSERT_TRUE(refused.has_value()) << "a corrupt record: " << trouble;
   EXPECT_EQ(refused->status, Status::kBadRequest);
   EXPECT_EQ(refused->request_id, 77U) << "the refusal must keep the record's request id";
 
-  const RequestRecord good = packRequest(depositParcel(), 0);
-  ASSERT_TRUE(writeAll(parcel.requests, &good, sizeof good));
-  ASSERT_EQ(readReplyWithin(parcel.replies, record, 10s), IoStatus::kOk) << "the child stopped after a corrupt record";
-  std::optional<Reply> reply = unpackReply(record);
-  ASSERT_TRUE(reply.has_value());
+  std::optional<Reply> reply = askChild(parcel, packRequest(depositParcel(), 0), trouble);
+  ASSERT_TRUE(reply.has_value()) << "the next record, after a corrupt one: " << trouble;
   EXPECT_EQ(reply->status, Status::kOk);
   parcel.requests.reset();
   EXPECT_TRUE(exitsWithin(*parcel.child, 5s));

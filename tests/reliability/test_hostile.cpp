@@ -345,6 +345,17 @@ TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
   EXPECT_TRUE(served) << "a freed place was never given to a new client";
 }
 
+// True once a fresh client is served, tried every 50 ms for @p limit: the
+// server's threads and descriptors come back as the clients that held them leave.
+bool servedAgainWithin(const ServerProcess& server, std::chrono::milliseconds limit) {
+  const Clock::time_point deadline = Clock::now() + limit;
+  while (!isServed(server.port())) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
 TEST_P(Hostile, ABurstOfHundredsIsAnsweredNotStalled) {
   if (GetParam() == 1) GTEST_SKIP() << "stage 1 serves one client at a time by design";
   ServerProcess server{options()};
@@ -392,13 +403,7 @@ TEST_P(Hostile, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
 
   sockets.clear();
   more.clear();
-  const Clock::time_point deadline = Clock::now() + 5s;
-  bool again = false;
-  while (!again && Clock::now() < deadline) {
-    again = isServed(server.port());
-    if (!again) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(again) << "the server did not serve again after the clients left";
+  EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
   ASSERT_TRUE(server.running());
 }
 
@@ -435,13 +440,7 @@ TEST_P(Hostile, OutOfThreadsClientsAreClosedAndTheServerLives) {
   EXPECT_EQ(served + closed, 100) << "each client is served or closed, none left waiting";
 
   sockets.clear();
-  const Clock::time_point deadline = Clock::now() + 5s;
-  bool again = false;
-  while (!again && Clock::now() < deadline) {
-    again = isServed(server.port());
-    if (!again) std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(again) << "the server did not serve again after the clients left";
+  EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
 }
