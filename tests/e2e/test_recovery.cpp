@@ -37,9 +37,7 @@ class DeadChildIsRestarted : public ChildDeath {};
 // zombie, or already reaped by the server.
 ::testing::AssertionResult killAndWaitDead(pid_t pid) {
   if (::kill(pid, SIGKILL) != 0) return ::testing::AssertionFailure() << "kill " << pid << " failed";
-  const Clock::time_point deadline = Clock::now() + 3s;
-  while (processState(pid).value_or('Z') != 'Z' && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  if (processState(pid).value_or('Z') != 'Z') return ::testing::AssertionFailure() << "SIGKILL did not kill " << pid;
+  if (!waitUntilDead(pid, 3s)) return ::testing::AssertionFailure() << "SIGKILL did not kill " << pid;
   return ::testing::AssertionSuccess();
 }
 
@@ -250,16 +248,14 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
 // True once nothing listens on @p port any more (a connect is refused):
 // the first step of the server's shutdown. Checked every 10 ms for @p limit.
 bool listenerClosedWithin(std::uint16_t port, std::chrono::milliseconds limit) {
-  const Clock::time_point deadline = Clock::now() + limit;
-  for (;;) {
+  return pollUntil(limit, 10ms, [port] {
     try {
-      connectRaw(port, std::chrono::seconds(1));
+      connectRaw(port, 1s);
+      return false;  // still accepted
     } catch (const std::system_error&) {
       return true;  // refused
     }
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  });
 }
 
 // As above, but the child dies after the stop began: the server is waiting

@@ -36,12 +36,7 @@ using namespace std::chrono_literals;
 
 // Waits (bounded) for @p child to exit by itself; never kills it.
 bool exitsWithin(ChildProcess& child, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!child.tryReap()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+  return pollUntil(timeout, 5ms, [&child] { return child.tryReap(); });
 }
 
 // Open pipe descriptors of this process (/proc/self/fd links "pipe:[...]").
@@ -198,10 +193,7 @@ TEST_F(Lab3Pipes, RequestToADeadChildEndsUnavailable) {
   ASSERT_EQ(first.status, Status::kOk);
   const auto child = static_cast<pid_t>(first.served_by.pid);
   ASSERT_EQ(::kill(child, SIGKILL), 0);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  auto dead = [child] { return processState(child).value_or('Z') == 'Z'; };  // a zombie, or reaped
-  while (!dead() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  ASSERT_TRUE(dead()) << "the parcel child did not die";
+  ASSERT_TRUE(waitUntilDead(child, 5s)) << "the parcel child did not die";
   auto after = std::async(std::launch::async, [&] { return dispatcher.dispatch(Service::kParcel, depositParcel()); });
   awaitOrAbort(after, 10s, "a request to a dead child (does the server hold the child's pipe ends?)");
   EXPECT_EQ(after.get().status, Status::kUnavailable);

@@ -269,18 +269,6 @@ int killChildrenFor(Trial& run, pid_t server, std::chrono::milliseconds length, 
   return kills;
 }
 
-// Waits up to @p timeout until @p pid is dead: a zombie (a killed server's
-// children become ours, as subreaper, and stay zombies until we reap them)
-// or gone. @return true if it is.
-bool waitDead(pid_t pid, std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  while (processState(pid).value_or('Z') != 'Z') {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------
 // The checks
 // ---------------------------------------------------------------------------
@@ -455,7 +443,7 @@ TEST(FaultInjection, ServerKilledUnderLoadAndRestarted) {
     ASSERT_TRUE(server->stop(SIGKILL).has_value()) << "the server did not die";
     ++kills;
     for (pid_t child : children)
-      EXPECT_TRUE(waitDead(child, std::chrono::seconds(3))) << "service child " << child << " outlived its server";
+      EXPECT_TRUE(waitUntilDead(child, std::chrono::seconds(3))) << "service child " << child << " outlived its server";
     server.reset();  // reaps the orphans
     server = std::make_unique<ServerProcess>(loadOptions(data.path()));
     run.port.store(server->port());

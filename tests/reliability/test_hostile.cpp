@@ -348,12 +348,7 @@ TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
 // True once a fresh client is served, tried every 50 ms for @p limit: the
 // server's threads and descriptors come back as the clients that held them leave.
 bool servedAgainWithin(const ServerProcess& server, std::chrono::milliseconds limit) {
-  const Clock::time_point deadline = Clock::now() + limit;
-  while (!isServed(server.port())) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
+  return pollUntil(limit, 50ms, [&server] { return static_cast<bool>(isServed(server.port())); });
 }
 
 TEST_P(Hostile, ABurstOfHundredsIsAnsweredNotStalled) {

@@ -223,12 +223,7 @@ std::optional<char> processState(pid_t pid) {
 }
 
 bool waitUntilAsleep(pid_t tid, std::chrono::milliseconds timeout) {
-  Clock::time_point deadline = Clock::now() + timeout;
-  while (processState(tid) != 'S') {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return pollUntil(timeout, 1ms, [tid] { return processState(tid) == 'S'; });
 }
 
 namespace {
@@ -271,30 +266,19 @@ std::size_t bytesQueuedInPipesReadBy(pid_t pid) {
 }  // namespace
 
 bool waitUntilStopped(pid_t pid, std::chrono::milliseconds timeout) {
-  Clock::time_point deadline = Clock::now() + timeout;
-  while (!everyThreadStopped(pid)) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return pollUntil(timeout, 1ms, [pid] { return everyThreadStopped(pid); });
 }
 
 bool waitUntilPipeHasBytesFor(pid_t pid, std::chrono::milliseconds timeout) {
-  Clock::time_point deadline = Clock::now() + timeout;
-  while (bytesQueuedInPipesReadBy(pid) == 0) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return pollUntil(timeout, 1ms, [pid] { return bytesQueuedInPipesReadBy(pid) > 0; });
 }
 
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout) {
-  Clock::time_point deadline = Clock::now() + timeout;
-  while (processState(pid).has_value()) {
-    if (Clock::now() >= deadline) return false;  // still there (maybe a zombie)
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+  return pollUntil(timeout, 5ms, [pid] { return !processState(pid).has_value(); });
+}
+
+bool waitUntilDead(pid_t pid, std::chrono::milliseconds timeout) {
+  return pollUntil(timeout, 5ms, [pid] { return processState(pid).value_or('Z') == 'Z'; });
 }
 
 std::string describeWaitStatus(std::optional<int> status) {

@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client_session.hpp"
@@ -173,6 +174,20 @@ bool exitedCleanly(std::optional<int> status);
 std::vector<pid_t> childrenOf(pid_t parent);
 /// @brief The state letter of @p pid ('R', 'S', 'Z', ...), nullopt if gone.
 std::optional<char> processState(pid_t pid);
+
+/// @brief Asks @p done every @p every until it says true, for at most
+/// @p limit: the one polling loop of the tests' waits.
+/// @return true once it did, false if the time ran out.
+template <typename Done>
+bool pollUntil(std::chrono::milliseconds limit, std::chrono::milliseconds every, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(every);
+  }
+  return true;
+}
+
 /// @brief Waits up to @p timeout until @p tid (a process, or a thread of
 /// ours: /proc/TID works for both) is asleep, state 'S': blocked in a system
 /// call. How a test knows a signal or a post will find it waiting, not on its
@@ -191,6 +206,10 @@ bool waitUntilPipeHasBytesFor(pid_t pid, std::chrono::milliseconds timeout);
 /// @brief Waits up to @p timeout until @p pid has no /proc entry at all
 /// (exited and reaped). @return true if it is gone.
 bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);
+/// @brief Waits up to @p timeout until @p pid is dead: a zombie not reaped
+/// yet (a killed server's children become the test's, as subreaper, and
+/// stay zombies until reaped), or gone. @return true if it is.
+bool waitUntilDead(pid_t pid, std::chrono::milliseconds timeout);
 
 /// @brief The server's children once there are @p count of them (they may
 /// still be starting when "listening on" is printed), or what there is after

@@ -219,9 +219,7 @@ TEST(RobustIo, ReadExactlyRetriesAfterEintr) {
 
   // Half the message, then signals while the reader waits for the rest.
   ASSERT_TRUE(writeAll(pair.left, message.data(), 16));
-  for (auto deadline = Clock::now() + 2s; reader_tid == 0 && Clock::now() < deadline;) {
-    std::this_thread::sleep_for(1ms);
-  }
+  test::pollUntil(2s, 1ms, [&] { return reader_tid != 0; });
   // Asleep means blocked in read(), for the second half: only then does a
   // signal make read() fail with EINTR (before, it would just run the handler).
   EXPECT_TRUE(test::waitUntilAsleep(reader_tid, 2s)) << "the reader never blocked for the rest";
