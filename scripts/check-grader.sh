@@ -76,6 +76,14 @@ grade_mutants() {
     fi
     tests/grade --impl "$copy" --lab "$lab" --repeat 1 --no-tsan --build-dir "$build" \
       --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || true
+    # A mutant that does not compile is graded with the starter's file in its
+    # place: it would lose points for a reason that is not its mistake.
+    if grep -q 'does not compile' "$work/$name.err"; then
+      echo "FAIL: $name: the mutant does not compile (update tests/mutants/$name.patch)"
+      grep -A3 'does not compile' "$work/$name.err" | head -n 8
+      status=1
+      continue
+    fi
     # "Expect: not caught" marks a known gap in the tests (known-mistakes.md).
     known_gap=$(grep -c '^Expect: not caught' "$patch" || true)
     if json_check "$work/$name.json" "lab($lab)[0] < lab($lab)[1] - 0.01" "not caught" 2>/dev/null; then

@@ -11,6 +11,7 @@
 #include "connection_threads.hpp"
 
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "connection.hpp"
@@ -23,14 +24,24 @@ ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnectio
                                      std::chrono::milliseconds idle_timeout)
     : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
 
-void ConnectionThreads::start(std::unique_ptr<ClientHandle> client) {
+// The thread gets the handle's address, not the unique_ptr: had std::thread
+// taken the unique_ptr and then failed to start, it would have destroyed the
+// handle, closing the client before anyone could tell it why.
+bool ConnectionThreads::start(std::unique_ptr<ClientHandle>& client) {
   ThreadTracker::Ticket ticket = tracker_.enter();
-  // The handle moves into the thread: from here on only that thread uses it.
-  std::thread(&ConnectionThreads::serve, this, std::move(client), std::move(ticket)).detach();
+  std::thread thread;
+  try {
+    thread = std::thread(&ConnectionThreads::serve, this, client.get(), std::move(ticket));
+  } catch (const std::system_error&) {
+    return false;  // no thread: the client is still the caller's (the ticket went back)
+  }
+  client.release();  // the new thread's now: serve() adopts it
+  thread.detach();
+  return true;
 }
 
-void ConnectionThreads::serve(std::unique_ptr<ClientHandle> client,
-                              [[maybe_unused]] ThreadTracker::Ticket ticket) {
+void ConnectionThreads::serve(ClientHandle* handle, [[maybe_unused]] ThreadTracker::Ticket ticket) {
+  std::unique_ptr<ClientHandle> client{handle};  // from here on only this thread uses it
   const std::string who = "connection " + std::to_string(client->number);
   logLine(who, "started");
   traceMark("accept");

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <system_error>
 
 #include "connection.hpp"
 #include "listen_socket.hpp"
@@ -18,14 +17,9 @@ namespace mc {
 namespace {
 
 // Out of threads (EAGAIN: a process limit, or no memory for a stack): this one
-// client is closed unanswered, and the server and its other clients go on.
+// client is told BUSY and closed, and the server and its other clients go on.
 void startConnectionThread(ConnectionThreads& threads, std::unique_ptr<ClientHandle> client) {
-  const std::uint64_t number = client->number;
-  try {
-    threads.start(std::move(client));
-  } catch (const std::system_error& error) {
-    logError("main", "client " + std::to_string(number) + " closed: no thread for it: " + error.what());
-  }
+  if (!threads.start(client)) turnAwayWithoutThread(*client);
 }
 
 // Waits for the connection threads, reaping any child that dies meanwhile:

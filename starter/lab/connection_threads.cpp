@@ -13,6 +13,7 @@
 #include "connection_threads.hpp"
 
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "connection.hpp"
@@ -25,25 +26,31 @@ ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnectio
                                      std::chrono::milliseconds idle_timeout)
     : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
 
-void ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle> client) {
-  // TODO(lab2): start one thread that runs serve() for this client.
+bool ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle>& client) {
+  // TODO(lab2): start one thread that runs serve() for this client; return true.
   //   1. Take a ticket: tracker_.enter(). Do it HERE, before the thread exists, so
   //      waitUntilAllEnded() can never miss a thread that is just starting.
   //   2. Start a std::thread that runs this->serve(...) (a pointer to the member function,
-  //      then `this`, then the arguments), with the client and the ticket MOVED in: both
-  //      are move-only, and the thread now owns the handle (so its socket) and the ticket.
-  //      Never hand the thread a pointer to a variable of the accept loop: the next
-  //      accept() would overwrite it before the thread has read it.
-  //   3. .detach() it: nobody will join it (see the top of this file); std::thread's
+  //      then `this`, then the arguments): the handle's address, client.get(), and the
+  //      ticket MOVED in (it is move-only). The address is of the heap handle, which
+  //      nothing else touches from now on; never hand the thread the address of a
+  //      variable of the accept loop: the next accept() would overwrite it before the
+  //      thread has read it.
+  //      Why not move the unique_ptr itself in? If no thread can be started, std::thread
+  //      throws std::system_error and destroys what was moved in: the client would be
+  //      closed before anyone told it why. So: catch std::system_error and return false;
+  //      the client is still the caller's, who answers it BUSY.
+  //   3. Once the thread exists: client.release() (serve() owns the handle now), then
+  //      .detach() it: nobody will join it (see the top of this file); std::thread's
   //      destructor calls std::terminate on a thread still joinable.
-  //   If no thread can be started, std::thread throws std::system_error: let it go;
-  //   the unique_ptr then closes the client for you.
   notImplemented(2, "ConnectionThreads::start in connection_threads.cpp");
 }
 
-void ConnectionThreads::serve([[maybe_unused]] std::unique_ptr<ClientHandle> client,
+void ConnectionThreads::serve([[maybe_unused]] ClientHandle* handle,
                               [[maybe_unused]] ThreadTracker::Ticket ticket) {
   // TODO(lab2): runs in the new thread, which owns both arguments.
+  //   0. Adopt the handle first: std::unique_ptr<ClientHandle> client{handle}. From here
+  //      on it is this thread's, and it is closed however serve() ends.
   //   1. logLine("connection N", "started"), N = client->number.
   //   2. serveConnection(client->socket, dispatcher_, connections_, idle_timeout_): your lab 1 loop.
   //   3. logLine(..., "closed"), then client.reset() to close the socket NOW. The ticket

@@ -36,10 +36,11 @@ void Server::acceptUntilStopped([[maybe_unused]] ConnectionThreads& threads) {
   //     now on connections_, where a shutdown will find it.
   //   - Stage 1: serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_)
   //     right here; the next client waits in the listen backlog.
-  // TODO(lab2): stage >= 2: threads.start(std::move(client)) instead. The heap handle is
-  //   the thread's from then on: never hand a thread a pointer into this stack frame.
-  //   start() throws std::system_error when no thread can be had (EAGAIN): catch it, logError,
-  //   and go on; that client is closed, but the server must not die of it.
+  // TODO(lab2): stage >= 2: threads.start(client) instead. The heap handle is the
+  //   thread's from then on: never hand a thread a pointer into this stack frame.
+  //   start() returns false when no thread can be had (EAGAIN): the client is then still
+  //   yours; turnAwayWithoutThread(*client) (given) answers it BUSY, and you go on. That
+  //   client is closed, but the server must not die of it.
   notImplemented(1, "Server::acceptUntilStopped in server.cpp");
 }
 

@@ -38,12 +38,21 @@ ConnectionPermit ConnectionLimit::tryAcquire() {
 
 void ConnectionLimit::release() noexcept { free_.release(); }
 
-Reply busyReply(int max_connections) {
+namespace {
+
+Reply busyBeforeAnyRequest(const std::string& message) {
   Request none;  // no request was read: command byte 0, request id 0
   none.command = static_cast<Command>(0);
-  return makeReply(none, Status::kBusy,
-                   "server busy: " + std::to_string(max_connections) + " connections");
+  return makeReply(none, Status::kBusy, message);
 }
+
+}  // namespace
+
+Reply busyReply(int max_connections) {
+  return busyBeforeAnyRequest("server busy: " + std::to_string(max_connections) + " connections");
+}
+
+Reply noThreadReply() { return busyBeforeAnyRequest("server busy: no thread for a new connection"); }
 
 int connectionsWithinFileLimit(int wanted, int reserved) {
   rlimit limit{};

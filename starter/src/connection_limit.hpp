@@ -89,6 +89,11 @@ class ConnectionLimit {
 /// and request id are 0. Thread safety: pure.
 Reply busyReply(int max_connections);
 
+/// @brief The reply a client gets when no thread could be started for it:
+/// status BUSY, message "server busy: no thread for a new connection", and
+/// like busyReply() command byte and request id 0. Thread safety: pure.
+Reply noThreadReply();
+
 /// @brief @p wanted, lowered so that the connections fit in the process's
 /// open-file limit (RLIMIT_NOFILE) with @p reserved descriptors to spare for
 /// the listener, pipes, databases and logs. At least 1.

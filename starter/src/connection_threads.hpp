@@ -50,10 +50,12 @@ class ConnectionThreads {
   /// @brief Waits for every connection thread to end (they use our members).
   ~ConnectionThreads() = default;
 
-  /// @brief Starts a detached thread serving @p client; the thread owns it.
-  /// @throws std::system_error if no thread can be started (the client is closed).
+  /// @brief Starts a detached thread serving @p client, which then owns it
+  /// (@p client becomes empty).
+  /// @return false if no thread could be started (out of threads, EAGAIN):
+  /// @p client is then still the caller's, to be told BUSY.
   /// Thread safety: call from the accept loop only.
-  void start(std::unique_ptr<ClientHandle> client);
+  bool start(std::unique_ptr<ClientHandle>& client);
 
   /// @brief Waits until every connection thread has ended, at most @p timeout.
   /// @return true if they all ended. Thread-safe.
@@ -63,7 +65,7 @@ class ConnectionThreads {
   std::size_t active() const { return tracker_.active(); }
 
  private:
-  void serve(std::unique_ptr<ClientHandle> client, ThreadTracker::Ticket ticket);
+  void serve(ClientHandle* client, ThreadTracker::Ticket ticket);
 
   Dispatcher& dispatcher_;
   const OpenConnections& connections_;

@@ -82,6 +82,11 @@ bool admitClient(ClientHandle& client, ConnectionLimit& limit, OpenConnections& 
   return false;
 }
 
+void turnAwayWithoutThread(const ClientHandle& client) {
+  writeReply(client.socket, noThreadReply());  // a client already gone: nothing to do
+  logError("main", "client " + std::to_string(client.number) + " turned away: no thread for it");
+}
+
 Server::Server(const ServerConfig& config)
     : config_{config},
       idle_timeout_{config.idle_timeout_ms},

@@ -57,6 +57,12 @@ Events waitForEvents(const Fd& listener, const ShutdownSignals& signals);
 /// @return true if the client may be served.
 bool admitClient(ClientHandle& client, ConnectionLimit& limit, OpenConnections& connections);
 
+/// @brief For a client no connection thread could be started for (out of
+/// threads: a process limit, or no memory for a stack): answers it BUSY, as
+/// over the limit, and logs it. The caller then drops the client; the server
+/// goes on serving the others.
+void turnAwayWithoutThread(const ClientHandle& client);
+
 /// One running cabinetd: built by runServer (server.hpp), run once.
 class Server {
  public:
