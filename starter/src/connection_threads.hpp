@@ -65,7 +65,7 @@ class ConnectionThreads {
   std::size_t active() const { return tracker_.active(); }
 
  private:
-  void serve(ClientHandle* client, ThreadTracker::Ticket ticket);
+  void serve(ClientHandle* handle, ThreadTracker::Ticket ticket);  // adopts handle
 
   Dispatcher& dispatcher_;
   const OpenConnections& connections_;
