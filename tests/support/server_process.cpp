@@ -281,6 +281,16 @@ bool waitUntilDead(pid_t pid, std::chrono::milliseconds timeout) {
   return pollUntil(timeout, 5ms, [pid] { return processState(pid).value_or('Z') == 'Z'; });
 }
 
+std::optional<int> childExitCodeWithin(pid_t child, std::chrono::milliseconds timeout) {
+  int status = 0;
+  if (!pollUntil(timeout, 5ms, [&] { return ::waitpid(child, &status, WNOHANG) != 0; })) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    return std::nullopt;
+  }
+  return WIFEXITED(status) ? std::optional<int>{WEXITSTATUS(status)} : std::nullopt;
+}
+
 std::string describeWaitStatus(std::optional<int> status) {
   if (!status) return "did not exit in time";
   if (WIFEXITED(*status)) return "exit " + std::to_string(WEXITSTATUS(*status));

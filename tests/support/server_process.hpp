@@ -210,6 +210,11 @@ bool waitProcessGone(pid_t pid, std::chrono::milliseconds timeout);
 /// yet (a killed server's children become the test's, as subreaper, and
 /// stay zombies until reaped), or gone. @return true if it is.
 bool waitUntilDead(pid_t pid, std::chrono::milliseconds timeout);
+/// @brief Waits up to @p timeout for @p child, a process the test forked
+/// itself, to exit, and reaps it. @return its exit code; nullopt if a signal
+/// killed it or it did not exit in time (it is then killed and reaped too:
+/// no test leaves a child behind).
+std::optional<int> childExitCodeWithin(pid_t child, std::chrono::milliseconds timeout);
 
 /// @brief The server's children once there are @p count of them (they may
 /// still be starting when "listening on" is printed), or what there is after

@@ -12,15 +12,16 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "fd.hpp"
+#include "server_process.hpp"
 
 namespace mc::test {
 namespace {
@@ -74,10 +75,11 @@ int marksFromFirstUp() {
   return isCloseOnExec(150) ? 2 : 0;
 }
 
-// Runs @p check in a forked child, with or without close_range; its exit code.
-int inChild(bool without_close_range, int (*check)()) {
+// Runs @p check in a forked child, with or without close_range; its exit
+// code (nullopt if the child was killed, or hung and was killed).
+std::optional<int> inChild(bool without_close_range, int (*check)()) {
   const pid_t pid = ::fork();
-  if (pid < 0) return -1;
+  if (pid < 0) return std::nullopt;
   if (pid == 0) {
     // A few thousand numbers to sweep, not the million the test process may allow.
     rlimit files{4096, 4096};
@@ -89,27 +91,26 @@ int inChild(bool without_close_range, int (*check)()) {
     }
     ::_exit(check());
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return childExitCodeWithin(pid, std::chrono::seconds(10));
 }
 
 class DescriptorSweeps : public ::testing::TestWithParam<bool> {};
 
 TEST_P(DescriptorSweeps, CloseDescriptorsClosesTheRangeAndNothingElse) {
-  const int code = inChild(GetParam(), &closesTheRangeOnly);
-  if (code == kNoSeccomp) GTEST_SKIP() << "no seccomp here to take close_range away";
-  ASSERT_NE(code, kFilterNotHeld) << "the seccomp filter did not refuse close_range";
-  EXPECT_EQ(code, 0) << "1: a descriptor of the range still open; 2: one outside it closed; "
+  const std::optional<int> code = inChild(GetParam(), &closesTheRangeOnly);
+  ASSERT_TRUE(code) << "the child was killed, or did not exit within 10 s";
+  if (*code == kNoSeccomp) GTEST_SKIP() << "no seccomp here to take close_range away";
+  ASSERT_NE(*code, kFilterNotHeld) << "the seccomp filter did not refuse close_range";
+  EXPECT_EQ(*code, 0) << "1: a descriptor of the range still open; 2: one outside it closed; "
                         "3: an empty range closed one";
 }
 
 TEST_P(DescriptorSweeps, CloseOnExecFromMarksEveryDescriptorFromFirstUp) {
-  const int code = inChild(GetParam(), &marksFromFirstUp);
-  if (code == kNoSeccomp) GTEST_SKIP() << "no seccomp here to take close_range away";
-  ASSERT_NE(code, kFilterNotHeld) << "the seccomp filter did not refuse close_range";
-  EXPECT_EQ(code, 0) << "1: one from 200 up not marked (or closed); 2: 150 marked";
+  const std::optional<int> code = inChild(GetParam(), &marksFromFirstUp);
+  ASSERT_TRUE(code) << "the child was killed, or did not exit within 10 s";
+  if (*code == kNoSeccomp) GTEST_SKIP() << "no seccomp here to take close_range away";
+  ASSERT_NE(*code, kFilterNotHeld) << "the seccomp filter did not refuse close_range";
+  EXPECT_EQ(*code, 0) << "1: one from 200 up not marked (or closed); 2: 150 marked";
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernel, DescriptorSweeps, ::testing::Values(false, true),

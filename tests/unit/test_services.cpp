@@ -2,7 +2,6 @@
 /// @brief The parcel, food and vending services on real SQLite files.
 /// Runs in: the unit test process. Owns: one temporary data dir per test.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,11 +12,11 @@
 #include <filesystem>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "database.hpp"
 #include "lockouts.hpp"
+#include "server_process.hpp"
 #include "service_state.hpp"
 
 namespace mc {
@@ -482,18 +481,9 @@ TEST_F(ServicesTest, RepliesNameTheirOwnProcessEvenAfterFork) {
                        currentTid() == static_cast<std::uint32_t>(::gettid());
     ::_exit(right ? 0 : 1);
   }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (::waitpid(child, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      FAIL() << "the forked child did not exit";
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's reply named another process or thread";
+  const std::optional<int> code = test::childExitCodeWithin(child, std::chrono::seconds(10));
+  ASSERT_TRUE(code) << "the forked child did not exit, or a signal killed it";
+  EXPECT_EQ(*code, 0) << "the child's reply named another process or thread";
 }
 
 TEST_F(ServicesTest, OpenCreatesNestedDataDir) {
