@@ -20,7 +20,7 @@ mkdir -p "$out"
 
 # -O2: g++ 12 at -O3 warns falsely (-Wrestrict) in std::string code, and we build with -Werror.
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build "$build" --target cabinetd_solution cabinet-bench cabinet-echo cabinetd-floor >/dev/null
+cmake --build "$build" --target cabinetd_solution cabinet-bench cabinet-echo cabinetd-floor cabinet-thread-cost >/dev/null
 
 # The machine's load, before and after: quote the figures with it.
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)" >&2
