@@ -103,12 +103,19 @@ void workerRounds(long rounds) {
   worker.join();
 }
 
-/// What each of stage 4's threads does here: answer, and leave the count.
-struct AnswerJob {
-  Semaphore& feedback;
+/// All a measured thread does: post one semaphore, and leave the count.
+struct PostJob {
+  Semaphore& semaphore;
   ThreadTracker::Ticket ticket;
-  void operator()() { feedback.post(); }
+  void operator()() { semaphore.post(); }
 };
+
+/// Starts a thread that posts @p semaphore, as stage 4 starts one per request:
+/// detached, on a small stack, counted; run here if no thread can be had.
+void startPoster(Semaphore& semaphore, ThreadTracker& threads) {
+  auto job = std::make_unique<PostJob>(PostJob{semaphore, threads.enter()});
+  if (!startDetachedThread(job, kRequestStackBytes)) (*job)();
+}
 
 // Stage 4's shape: every ring starts a thread, and that thread answers.
 void threadPerRequestRounds(long rounds) {
@@ -120,8 +127,7 @@ void threadPerRequestRounds(long rounds) {
     for (;;) {
       doorbell.wait();
       if (stopping.load()) return;
-      auto job = std::make_unique<AnswerJob>(AnswerJob{feedback, threads.enter()});
-      if (!startDetachedThread(job, kRequestStackBytes)) (*job)();  // as stage 4 does
+      startPoster(feedback, threads);
     }
   });
   requestRounds(rounds, doorbell, feedback);
@@ -130,20 +136,12 @@ void threadPerRequestRounds(long rounds) {
   loop.join();
 }
 
-/// A thread that does nothing but say it has run.
-struct EmptyJob {
-  Semaphore& done;
-  ThreadTracker::Ticket ticket;
-  void operator()() { done.post(); }
-};
-
 // Threads one after another, no hand-off: a thread's life and nothing else.
 void threadStartRounds(long rounds) {
   Semaphore done(0, Semaphore::Scope::kThreads);
   ThreadTracker threads;  // after the semaphore: destroyed first, waits for the threads
   for (long i = 0; i < rounds; ++i) {
-    auto job = std::make_unique<EmptyJob>(EmptyJob{done, threads.enter()});
-    if (!startDetachedThread(job, kRequestStackBytes)) (*job)();
+    startPoster(done, threads);
     done.wait();
   }
 }
