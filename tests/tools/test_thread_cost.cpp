@@ -52,6 +52,7 @@ TEST(CabinetThreadCost, RefusesABadCommandLineWithItsUsage) {
     ASSERT_FALSE(run.timed_out) << flags[0] << ": it started measuring";
     EXPECT_EQ(run.exit_code, 2) << flags[0];
     EXPECT_NE(run.err.find("usage: cabinet-thread-cost"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(flags[0]), std::string::npos) << "the message names the flag: " << run.err;
     EXPECT_EQ(run.out.find("rounds by"), std::string::npos) << run.out;
   }
 }
