@@ -6,6 +6,7 @@
 /// Owns: nothing; runServer and runServiceProcess own what they start.
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <variant>
 
 #include "log.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     return exit->exit_code;
   }
   const auto& config = std::get<mc::ServerConfig>(parsed);
+  for (const std::string& warning : config.warnings) std::fprintf(stderr, "cabinetd: warning: %s\n", warning.c_str());
   mc::setLogQuiet(config.quiet);
   try {
     // Before runServer forks the service children: they inherit the file.

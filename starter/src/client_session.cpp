@@ -99,6 +99,13 @@ ClientSession::Result failure(std::string why, bool connection_closed = false) {
   return result;
 }
 
+/// A failed Result for a reply that answers another request.
+ClientSession::Result notOurs(std::string why) {
+  ClientSession::Result result = failure(std::move(why));
+  result.not_ours = true;
+  return result;
+}
+
 // Error texts use std::generic_category().message() rather than strerror(),
 // which may share one buffer between threads.
 
@@ -170,11 +177,11 @@ ClientSession::Result ClientSession::call(Request request) {
 
   const Reply& reply = incoming.reply;
   if (reply.request_id != request.request_id) {
-    return failure("reply for request " + std::to_string(reply.request_id) + ", expected " +
+    return notOurs("reply for request " + std::to_string(reply.request_id) + ", expected " +
                    std::to_string(request.request_id));
   }
   if (reply.command != request.command) {
-    return failure("reply for command " + std::string(commandName(reply.command)) +
+    return notOurs("reply for command " + std::string(commandName(reply.command)) +
                    ", expected " + std::string(commandName(request.command)));
   }
 

@@ -33,6 +33,9 @@ class ClientSession {
     /// True when !ok because the server closed (or reset) the connection, for
     /// instance after its idle timeout: a new session may send the request again.
     bool connection_closed = false;
+    /// True when !ok because a well-formed reply came that answers another
+    /// request (its id or command is not ours): the server crossed replies.
+    bool not_ours = false;
   };
 
   /// @brief Sends @p request with the next request id (1, 2, ...) and waits
@@ -51,6 +54,11 @@ class ClientSession {
 
   /// @brief The connected socket, for tests that need to misbehave.
   const Fd& socket() const { return socket_; }
+
+  /// @brief The id the next call() sends (then @p id + 1, ...). Clients that
+  /// share a server can give each session its own range, so that a reply
+  /// meant for another session is told apart by its id.
+  void setNextRequestId(std::uint32_t id) { next_request_id_ = id; }
 
  private:
   Fd socket_;

@@ -26,6 +26,10 @@ constexpr const char* kSchema = R"sql(
     user_id   INTEGER,              -- who deposited
     stored_at INTEGER               -- unix time of the deposit
   );
+  CREATE TABLE IF NOT EXISTS used_codes (
+    code     TEXT PRIMARY KEY,       -- a code picked up lately: not handed out again yet
+    freed_at INTEGER NOT NULL        -- unix time of the pickup
+  );
 )sql";
 
 /// A uniform random number in 0..999999 from the kernel's generator.
@@ -76,9 +80,10 @@ Service checkedService(Service service) {
 }  // namespace
 
 LockerService::LockerService(Service service, const std::filesystem::path& db_path, int capacity,
-                             LockoutPolicy lockout)
+                             LockoutPolicy lockout, std::chrono::seconds quarantine)
     : service_{checkedService(service)},
       capacity_{checkedCapacity(capacity)},
+      quarantine_{quarantine},
       lockouts_{lockout},
       db_{db_path} {
   db_.exec(kSchema);
@@ -150,6 +155,7 @@ Reply LockerService::pickup(const Request& request) {
       "UPDATE compartments SET code = NULL, user_id = NULL, stored_at = NULL WHERE id = ?");
   empty.bind(1, id);
   empty.step();
+  quarantineCode(*code);
   removeFreeCompartmentsAboveCapacity();  // a compartment kept by a shrink goes now
   tx.commit();
 
@@ -198,21 +204,43 @@ void LockerService::removeFreeCompartmentsAboveCapacity() {
   remove.step();
 }
 
-/// A random code no occupied compartment holds. Caller holds a transaction,
-/// so nobody can take the code between the check and the caller's UPDATE.
+/// A random code that no occupied compartment holds and that was not picked
+/// up within the quarantine. Caller holds a transaction, so nobody can take
+/// the code between the check and the caller's UPDATE.
 std::string LockerService::freshCode() {
-  // At most kMaxCompartments of a million codes are in use, so a draw is
-  // taken with probability < 1%; 100 misses in a row means a broken generator.
-  Statement taken = db_.prepare("SELECT 1 FROM compartments WHERE code = ?");
+  // At most kMaxCompartments + kMaxQuarantined of a million codes are out of
+  // circulation, so a draw is taken with probability < 12%; 100 misses in a
+  // row means a broken generator.
+  Statement taken = db_.prepare(
+      "SELECT 1 FROM compartments WHERE code = ?1 "
+      "UNION ALL SELECT 1 FROM used_codes WHERE code = ?1 AND freed_at > ?2");
+  const std::int64_t quarantined_since = std::int64_t{std::time(nullptr)} - quarantine_.count();
   for (int attempt = 0; attempt < 100; ++attempt) {
     char code[8];
     std::snprintf(code, sizeof code, "%06u", static_cast<unsigned>(randomBelowMillion()));
     taken.bind(1, code);
+    taken.bind(2, quarantined_since);
     bool in_use = taken.step();
     taken.reset();
     if (!in_use) return code;
   }
   throw std::runtime_error("no unused pickup code found");
+}
+
+/// Keeps @p code, just picked up, out of circulation (freshCode). Caller holds
+/// the pickup's transaction: the code is freed and quarantined together.
+/// The table keeps the newest kMaxQuarantined codes; rowids grow with every
+/// insert, so "the oldest" is every rowid more than kMaxQuarantined below the
+/// newest one.
+void LockerService::quarantineCode(std::string_view code) {
+  if (quarantine_.count() == 0) return;
+  Statement insert = db_.prepare("INSERT OR REPLACE INTO used_codes (code, freed_at) VALUES (?, ?)");
+  insert.bind(1, code);
+  insert.bind(2, std::int64_t{std::time(nullptr)});
+  insert.step();
+  Statement trim = db_.prepare("DELETE FROM used_codes WHERE rowid <= last_insert_rowid() - ?");
+  trim.bind(1, kMaxQuarantined);
+  trim.step();
 }
 
 /// "P-07": the prefix and the id with two digits, more when capacity needs them.

@@ -9,10 +9,19 @@
 /// hands out a fresh code; pickup with that code frees it again, so a code
 /// opens its compartment exactly once. A user who gives too many wrong codes
 /// is locked out of pickups for a while (lockouts.hpp).
+///
+/// A code picked up is not handed out again for a quarantine (24 hours by
+/// default; table used_codes, in the same file): a client whose pickup reply
+/// was lost (UNAVAILABLE: the child died after the commit) may send the pickup
+/// again, and must then hear WRONG_CODE, not open a stranger's compartment
+/// that drew the same code meanwhile. At most kMaxQuarantined codes are held
+/// back: beyond that the oldest return early, so that a draw stays quick.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "database.hpp"
 #include "lockouts.hpp"
@@ -27,6 +36,10 @@ class LockerService {
   /// Most compartments a service may have: codes are drawn at random from a
   /// million, so they must stay mostly unused for a draw to be quick.
   static constexpr int kMaxCompartments = 9999;
+  /// Most picked-up codes held back at once (a tenth of all codes): a cabinet
+  /// handing out more than this within the quarantine (over 1.1 a second for
+  /// 24 hours) sees its oldest freed codes come back early.
+  static constexpr std::int64_t kMaxQuarantined = 100'000;
 
   /// @brief Opens the database at @p db_path and makes compartments
   /// 1..@p capacity exist; higher ones are removed if free.
@@ -34,10 +47,11 @@ class LockerService {
   /// @param db_path the service's SQLite file (created if missing).
   /// @param capacity how many compartments the cabinet has.
   /// @param lockout how many wrong codes lock a user out of pickups, and for how long.
+  /// @param quarantine how long a picked-up code stays out of circulation (0: not at all).
   /// @throws std::runtime_error on a storage error, std::invalid_argument
   /// for another service, a capacity outside 1..kMaxCompartments or a bad policy.
   LockerService(Service service, const std::filesystem::path& db_path, int capacity,
-                LockoutPolicy lockout = {});
+                LockoutPolicy lockout = {}, std::chrono::seconds quarantine = std::chrono::hours(24));
 
   /// @brief Which service this is.
   Service service() const { return service_; }
@@ -58,11 +72,13 @@ class LockerService {
   void createCompartments();
   void removeFreeCompartmentsAboveCapacity();
   std::string freshCode();
+  void quarantineCode(std::string_view code);
   std::string compartmentName(std::int64_t id) const;
   Reply reply(const Request& request, Status status, std::string message) const;
 
   Service service_;
   int capacity_;
+  std::chrono::seconds quarantine_;
   Lockouts lockouts_;  // who gave too many wrong codes lately (memory only)
   Database db_;
 };

@@ -1,7 +1,8 @@
 /// @file server_config.cpp
 /// @brief cabinetd's command line: flags in, a ServerConfig (or a message) out.
 /// Runs in: the server process, before anything else.
-/// Owns: nothing. Pure function of argv; never exits (main decides that).
+/// Owns: nothing. Reads argv, and the file --staff-pin-file names; never
+/// exits (main decides that).
 ///
 /// Every flag that takes a value accepts both "--port 7007" and "--port=7007".
 /// Numbers are parsed strictly: the whole argument must be a decimal integer
@@ -9,7 +10,12 @@
 /// silently becoming 80, 1000 or 0 the way atoi() would have it.
 #include "server_config.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -38,9 +44,15 @@ constexpr std::string_view kUsage =
     "                          the open-file limit)\n"
     "  --staff-pin PIN       the PIN that restock and status need (request field pin),\n"
     "                          1..64 printable characters, no spaces; without it\n"
-    "                          restock and status are FORBIDDEN for everyone\n"
+    "                          restock and status are FORBIDDEN for everyone.\n"
+    "                          Every local user can read it in /proc: prefer\n"
+    "  --staff-pin-file F    the staff PIN from file F (its first line), which only\n"
+    "                          its owner may read or write (mode 0600 or 0400)\n"
     "  --lockout-attempts K  wrong pickup codes that lock a user out, 1..1000 (default 5)\n"
     "  --lockout-seconds T   ... if within T seconds, for T seconds, 1..86400 (default 60)\n"
+    "  --code-quarantine-hours H\n"
+    "                        a picked-up code is not handed out again for H hours,\n"
+    "                          0..8760; 0 lets it come back at once (default 24)\n"
     "  --pool N              stage 4: N worker threads per service child, 0..256;\n"
     "                          0 starts a thread per request (default 0)\n"
     "  --trace FILE          record every hop of every request as Chrome trace-event\n"
@@ -96,12 +108,32 @@ std::optional<std::string> readStaffPin(std::string_view value, std::string& out
   return std::nullopt;
 }
 
+/// The staff PIN from the first line of file @p path, which must be the
+/// caller's own and closed to everyone else (no group or other bits): a PIN
+/// that others can read is no better than one on the command line.
+std::optional<std::string> readStaffPinFile(std::string_view path, std::string& out) {
+  const std::string name{path};
+  std::ifstream file{name};
+  struct stat info {};
+  if (!file || ::stat(name.c_str(), &info) != 0) return "--staff-pin-file " + name + ": cannot be read";
+  if ((info.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return "--staff-pin-file " + name + ": mode " + mode + " lets others read or change it; chmod 600 " + name;
+  }
+  std::string line;
+  std::getline(file, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (readStaffPin(line, out)) return "--staff-pin-file " + name + ": the first line must be 1..64 printable characters without spaces";
+  return std::nullopt;
+}
+
 /// The flags that take a value; applyValue() handles exactly these.
 bool takesValue(std::string_view name) {
   for (std::string_view known :
        {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers", "--food-slots",
-        "--idle-timeout", "--backlog", "--pool", "--trace", "--max-connections", "--staff-pin",
-        "--lockout-attempts", "--lockout-seconds"}) {
+        "--idle-timeout", "--backlog", "--pool", "--trace", "--max-connections", "--staff-pin", "--staff-pin-file",
+        "--lockout-attempts", "--lockout-seconds", "--code-quarantine-hours"}) {
     if (name == known) return true;
   }
   return false;
@@ -145,12 +177,20 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
   if (name == "--backlog") return readNumber(name, value, 1, 65535, config.backlog);
   if (name == "--pool") return readNumber(name, value, 0, 256, config.pool);
   if (name == "--max-connections") return readNumber(name, value, 1, 65535, config.max_connections);
-  if (name == "--staff-pin") return readStaffPin(value, config.services.staff_pin);
+  if (name == "--staff-pin") {
+    config.warnings.push_back("--staff-pin: the PIN is visible to every local user in /proc/" +
+                              std::to_string(::getpid()) + "/cmdline; use --staff-pin-file");
+    return readStaffPin(value, config.services.staff_pin);
+  }
+  if (name == "--staff-pin-file") return readStaffPinFile(value, config.services.staff_pin);
   if (name == "--lockout-attempts") {
     return readNumber(name, value, 1, 1000, config.services.lockout.attempts);
   }
   if (name == "--lockout-seconds") {
     return readNumber(name, value, 1, 86400, config.services.lockout.seconds);
+  }
+  if (name == "--code-quarantine-hours") {
+    return readNumber(name, value, 0, 8760, config.services.code_quarantine_hours);
   }
   return "unknown option " + std::string(name);  // unreachable while takesValue() agrees
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "service_state.hpp"
 
@@ -28,6 +29,9 @@ struct ServerConfig {
   bool quiet = false;               ///< no per-connection log lines
   int pool = 0;                     ///< stage 4: worker threads per child; 0 = a thread per request
   std::string trace_path;           ///< --trace FILE: record request hops (trace.hpp); empty = off
+  /// Things the user should hear about but that do not stop the server
+  /// (the PIN given on the command line); cabinetd prints each to stderr.
+  std::vector<std::string> warnings;
 };
 
 /// What to print instead of starting the server, and the exit status.
@@ -39,7 +43,7 @@ struct ArgsExit {
 /// @brief Parses cabinetd's arguments: "--flag value" or "--flag=value";
 /// numbers must be whole decimal integers in range.
 /// @return the config, or the ArgsExit to print (never exits itself).
-/// Thread safety: pure; reads only @p argv.
+/// Thread safety: thread-safe; reads @p argv and the staff PIN file only.
 std::variant<ServerConfig, ArgsExit> parseServerArgs(int argc, char** argv);
 
 }  // namespace mc

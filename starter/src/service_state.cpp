@@ -115,11 +115,12 @@ std::unique_ptr<ServiceState> openServiceState(Service service, const ServiceOpt
   std::filesystem::create_directories(options.data_dir);
   std::filesystem::path db_path =
       options.data_dir / (std::string{serviceName(service)} + ".db");  // parcel.db, ...
+  const std::chrono::hours quarantine{options.code_quarantine_hours};
   switch (service) {
     case Service::kParcel:
-      return wrap(LockerService{service, db_path, options.parcel_lockers, options.lockout}, options);
+      return wrap(LockerService{service, db_path, options.parcel_lockers, options.lockout, quarantine}, options);
     case Service::kFood:
-      return wrap(LockerService{service, db_path, options.food_slots, options.lockout}, options);
+      return wrap(LockerService{service, db_path, options.food_slots, options.lockout, quarantine}, options);
     case Service::kVending:
       return wrap(VendingService{db_path}, options);
     case Service::kServer:

@@ -35,6 +35,8 @@ struct ServiceOptions {
   /// `pin`; empty = no staff PIN configured, staff operations always FORBIDDEN.
   std::string staff_pin;
   LockoutPolicy lockout;  ///< wrong pickup codes before a user is locked out, and for how long
+  /// Hours a picked-up code stays out of circulation (locker_service.hpp); 0: none.
+  int code_quarantine_hours = 24;
 };
 
 /// @brief True for the commands only staff may run: VENDING_RESTOCK, STATUS.

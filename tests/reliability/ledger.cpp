@@ -14,9 +14,17 @@ std::string describeKey(const CodeKey& key) {
 std::uint64_t Ledger::depositAcked(const CodeKey& key, const std::string& locker, pid_t pid) {
   std::scoped_lock lock(mutex_);
   ++totals_.acknowledged;
+  ++totals_.deposits;
   const std::uint64_t issue = ++issued_;
   auto [entry, added] = deposits_.try_emplace(key, Deposit{locker, Fate::kHeld, pid, issue});
   if (added) return issue;
+  const bool quarantined = entry->second.fate == Fate::kHeld ||
+                           pickups_sent_ - entry->second.pickup_sent_at < kQuarantinePickups;
+  if (quarantined) ++totals_.reissued;
+  if (quarantined && reissues_.size() < 10)
+    reissues_.push_back(describeKey(key) + ": " + entry->second.locker + " (pid " +
+                        std::to_string(entry->second.acked_by) + "), then " + locker + " (pid " +
+                        std::to_string(pid) + ")");
   // A code may come back once its compartment is empty again, never while
   // an acknowledged deposit still holds it. (Once a pickup of it was sent it
   // may: that pickup has happened, even if its reply is still on its way or
@@ -31,8 +39,11 @@ std::uint64_t Ledger::depositAcked(const CodeKey& key, const std::string& locker
 void Ledger::pickupSent(const CodeKey& key, std::uint64_t issue) {
   std::scoped_lock lock(mutex_);
   auto entry = deposits_.find(key);
-  if (entry != deposits_.end() && entry->second.issue == issue && entry->second.fate == Fate::kHeld)
+  ++pickups_sent_;
+  if (entry != deposits_.end() && entry->second.issue == issue && entry->second.fate == Fate::kHeld) {
     entry->second.fate = Fate::kPickupSent;
+    entry->second.pickup_sent_at = pickups_sent_;
+  }
 }
 
 void Ledger::pickupAcked(const CodeKey& key, std::uint64_t issue, const std::string& locker) {
@@ -111,6 +122,11 @@ std::map<std::string, int> Ledger::buysUnknown() const {
 std::vector<std::string> Ledger::violations() const {
   std::scoped_lock lock(mutex_);
   return violations_;
+}
+
+std::vector<std::string> Ledger::reissues() const {
+  std::scoped_lock lock(mutex_);
+  return reissues_;
 }
 
 LedgerTotals Ledger::totals() const {

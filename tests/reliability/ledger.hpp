@@ -38,6 +38,12 @@ struct LedgerTotals {
   long acknowledged = 0;
   long refused = 0;
   long unknown = 0;
+  long deposits = 0;  ///< acknowledged deposits (also counted in acknowledged)
+  /// Acknowledged deposits whose code an earlier acknowledged deposit of this
+  /// run had been given, and whose pickup was sent fewer than
+  /// kQuarantinePickups pickups before: within the server's code quarantine
+  /// (locker_service.hpp). There must be none.
+  long reissued = 0;
 };
 
 /// Thread-safe: every method takes the ledger's mutex.
@@ -56,7 +62,14 @@ class Ledger {
     Fate fate = Fate::kHeld;
     pid_t acked_by = 0;  ///< the service child that acknowledged it (for failure messages)
     std::uint64_t issue = 0;  ///< which acknowledged deposit this is (see depositAcked)
+    std::uint64_t pickup_sent_at = 0;  ///< how many pickups were sent before its own (kPickupSent and later)
   };
+
+  /// A code freed by a pickup may come back once the server has freed
+  /// LockerService::kMaxQuarantined codes after it (its quarantine holds the
+  /// newest ones only). Pickups still in flight when it was sent may be freed
+  /// after it without having been sent after it, so some slack for them.
+  static constexpr std::uint64_t kQuarantinePickups = 100'000 - 1'000;
 
   /// @brief An OK deposit of @p key into @p locker, from child @p pid.
   /// @return its issue number, unique in this ledger: the client passes it
@@ -98,6 +111,8 @@ class Ledger {
   std::map<std::string, int> buysUnknown() const;
   /// @brief Every violation recorded so far.
   std::vector<std::string> violations() const;
+  /// @brief The first reissued codes (LedgerTotals::reissued), described.
+  std::vector<std::string> reissues() const;
   /// @brief The counts so far.
   LedgerTotals totals() const;
 
@@ -107,8 +122,10 @@ class Ledger {
   std::map<std::string, int> buys_acked_;    // guarded by mutex_
   std::map<std::string, int> buys_unknown_;  // guarded by mutex_
   std::vector<std::string> violations_;      // guarded by mutex_
+  std::vector<std::string> reissues_;        // the first few reissued codes, for messages; guarded by mutex_
   LedgerTotals totals_;                      // guarded by mutex_
   std::uint64_t issued_ = 0;                 // deposits acknowledged so far; guarded by mutex_
+  std::uint64_t pickups_sent_ = 0;           // pickups sent so far; guarded by mutex_
 };
 
 /// @brief "parcel code 123456", for messages.

@@ -1,9 +1,15 @@
 /// @file test_server_config.cpp
 /// @brief cabinetd's command line: defaults, every flag in both spellings,
 /// and the mistakes that must stop the server before it starts.
-/// Runs in: the unit test process. Pure: no sockets, no files.
+/// Runs in: the unit test process. No sockets; files only for --staff-pin-file.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -58,6 +64,60 @@ TEST(ServerArgs, NoArgumentsGivesTheDefaults) {
   EXPECT_EQ(config.services.staff_pin, "") << "no staff PIN unless one is given";
   EXPECT_EQ(config.services.lockout.attempts, 5);
   EXPECT_EQ(config.services.lockout.seconds, 60);
+  EXPECT_EQ(config.services.code_quarantine_hours, 24);
+  EXPECT_TRUE(config.warnings.empty());
+}
+
+TEST(ServerArgs, CodeQuarantineHours) {
+  EXPECT_EQ(parseOk({"--code-quarantine-hours", "0"}).services.code_quarantine_hours, 0);
+  EXPECT_EQ(parseOk({"--code-quarantine-hours=8760"}).services.code_quarantine_hours, 8760);
+  EXPECT_EQ(parseExit({"--code-quarantine-hours", "8761"}).exit_code, 2);
+  EXPECT_EQ(parseExit({"--code-quarantine-hours", "-1"}).exit_code, 2);
+}
+
+/// A file holding @p text with mode @p mode, removed at the end of the test.
+class PinFile {
+ public:
+  PinFile(const std::string& text, mode_t mode)
+      : path_{std::filesystem::temp_directory_path() / ("mc-pin-" + std::to_string(::getpid()))} {
+    std::ofstream{path_} << text;
+    ::chmod(path_.c_str(), mode);
+  }
+  PinFile(const PinFile&) = delete;
+  PinFile& operator=(const PinFile&) = delete;
+  ~PinFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ServerArgs, StaffPinOnTheCommandLineWarnsThatProcShowsIt) {
+  const ServerConfig config = parseOk({"--staff-pin", "Pin#42"});
+  ASSERT_EQ(config.warnings.size(), 1U);
+  EXPECT_NE(config.warnings[0].find("/proc"), std::string::npos) << config.warnings[0];
+  EXPECT_NE(config.warnings[0].find("--staff-pin-file"), std::string::npos) << config.warnings[0];
+}
+
+TEST(ServerArgs, StaffPinFileOfItsOwnerOnly) {
+  const PinFile file{"Pin#42\nignored second line\n", 0600};
+  const ServerConfig config = parseOk({"--staff-pin-file", file.path()});
+  EXPECT_EQ(config.services.staff_pin, "Pin#42");
+  EXPECT_TRUE(config.warnings.empty()) << "a PIN from a private file is not visible";
+}
+
+TEST(ServerArgs, StaffPinFileThatOthersMayReadIsRefused) {
+  const PinFile file{"Pin#42\n", 0644};
+  const ArgsExit exit = parseExit({"--staff-pin-file", file.path()});
+  EXPECT_EQ(exit.exit_code, 2);
+  EXPECT_NE(exit.message.find("0644"), std::string::npos) << exit.message;
+  EXPECT_NE(exit.message.find("chmod 600"), std::string::npos) << exit.message;
+}
+
+TEST(ServerArgs, StaffPinFileMissingOrMalformedIsRefused) {
+  EXPECT_EQ(parseExit({"--staff-pin-file", "/nonexistent/mc-pin"}).exit_code, 2);
+  const PinFile spaced{"two words\n", 0600};
+  EXPECT_EQ(parseExit({"--staff-pin-file", spaced.path()}).exit_code, 2);
 }
 
 TEST(ServerArgs, AccessAndLimitFlags) {
