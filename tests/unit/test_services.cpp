@@ -9,12 +9,14 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "database.hpp"
+#include "locker_service.hpp"
 #include "lockouts.hpp"
 #include "server_process.hpp"
 #include "service_state.hpp"
@@ -196,6 +198,80 @@ TEST_F(ServicesTest, CompartmentNamesWidenPastNinetyNine) {
   options_.parcel_lockers = 120;
   auto parcel = open(Service::kParcel);
   EXPECT_EQ(field(deposit(*parcel), "locker"), "P-001");
+}
+
+// ---- the code quarantine (issue 28) -------------------------------------------
+
+// Plants @p sql into the parcel file while no service holds it.
+void plantParcelRows(const std::filesystem::path& data_dir, const char* sql) {
+  Database db{data_dir / "parcel.db"};
+  db.exec(sql);
+}
+
+// Every code but those ending in 3 was picked up just now.
+constexpr const char* kQuarantineAllBut3 =
+    "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 999999) "
+    "INSERT INTO used_codes (code, freed_at) SELECT printf('%06d', x), CAST(strftime('%s', 'now') AS INTEGER) "
+    "FROM n WHERE x % 4 != 3";
+
+TEST_F(ServicesTest, PickedUpCodeIsQuarantinedAndSurvivesReopen) {
+  std::string code;
+  {
+    auto parcel = open(Service::kParcel);
+    code = field(deposit(*parcel), "code");
+    ASSERT_EQ(pickup(*parcel, code).status, Status::kOk);
+  }
+  Database db{options_.data_dir / "parcel.db"};
+  Statement held = db.prepare("SELECT freed_at FROM used_codes WHERE code = ?");
+  held.bind(1, code);
+  ASSERT_TRUE(held.step()) << code << " is not in used_codes after its pickup";
+  EXPECT_NEAR(static_cast<double>(held.columnInt(0)), static_cast<double>(std::time(nullptr)), 5.0);
+}
+
+TEST_F(ServicesTest, QuarantinedCodesAreNotHandedOut) {
+  { open(Service::kParcel); }  // the schema
+  plantParcelRows(options_.data_dir, kQuarantineAllBut3);
+  auto parcel = open(Service::kParcel);
+  for (int i = 0; i < 20; ++i) {
+    const Reply stored = deposit(*parcel);
+    ASSERT_EQ(stored.status, Status::kOk) << field(stored, "message");
+    const int code = std::stoi(field(stored, "code"));
+    EXPECT_EQ(code % 4, 3) << field(stored, "code") << " was picked up just now: still in quarantine";
+  }
+}
+
+TEST_F(ServicesTest, QuarantineZeroHandsCodesOutAgain) {
+  options_.code_quarantine_hours = 0;
+  { open(Service::kParcel); }
+  plantParcelRows(options_.data_dir, kQuarantineAllBut3);
+  auto parcel = open(Service::kParcel);
+  int outside = 0;  // codes drawn from the planted rows: 3 in 4 of them without a quarantine
+  for (int i = 0; i < 20; ++i) outside += std::stoi(field(deposit(*parcel), "code")) % 4 != 3 ? 1 : 0;
+  EXPECT_GT(outside, 0);
+}
+
+TEST_F(ServicesTest, QuarantineKeepsTheNewestCodesOnly) {
+  { open(Service::kParcel); }
+  // kMaxQuarantined codes picked up just now (so no deposit draws them), in
+  // the order 900000, 900001, ...: the first is the oldest.
+  const std::string fill =
+      "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < " +
+      std::to_string(LockerService::kMaxQuarantined - 1) +
+      ") INSERT INTO used_codes (code, freed_at) SELECT printf('%06d', 900000 + x), "
+      "CAST(strftime('%s', 'now') AS INTEGER) FROM n";
+  plantParcelRows(options_.data_dir, fill.c_str());
+  std::string code;
+  {
+    auto parcel = open(Service::kParcel);
+    code = field(deposit(*parcel), "code");
+    ASSERT_EQ(pickup(*parcel, code).status, Status::kOk);
+  }
+  Database db{options_.data_dir / "parcel.db"};
+  EXPECT_EQ(db.queryInt("SELECT COUNT(*) FROM used_codes"), LockerService::kMaxQuarantined);
+  EXPECT_EQ(db.queryInt("SELECT COUNT(*) FROM used_codes WHERE code = '900000'"), 0) << "the oldest goes first";
+  Statement newest = db.prepare("SELECT 1 FROM used_codes WHERE code = ?");
+  newest.bind(1, code);
+  EXPECT_TRUE(newest.step()) << "the code just picked up is held back";
 }
 
 TEST_F(ServicesTest, LockerStateSurvivesReopen) {
