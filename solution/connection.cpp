@@ -53,15 +53,23 @@ Reply routeRequest(Dispatcher& dispatcher, const Request& request) {
 }
 
 void serveConnection(const Fd& client, Dispatcher& dispatcher, const OpenConnections& connections,
-                     std::chrono::milliseconds idle_timeout) {
+                     std::chrono::milliseconds idle_timeout, std::chrono::milliseconds frame_timeout) {
   // Every read and write on the client may block for at most the idle
   // timeout: a client silent between requests is closed, a half-sent frame
   // cannot hold us forever, and a client that never reads its replies makes
   // writeAll fail with EAGAIN instead of blocking. Unbounded, we do not serve.
   if (!boundBlockingCalls(client, idle_timeout)) return;
   while (!connections.closing()) {
-    const IncomingRequest incoming = readRequest(client);  // waits: a request, EOF or the timeout
-    if (incoming.io != IoStatus::kOk) return;  // closed (by the client or the stop), cut short, silent
+    // The whole next frame, or the end: a client that trickles its bytes in
+    // must not hold this thread for longer than frame_timeout.
+    const FrameArrival arrival = awaitFrame(client, idle_timeout, frame_timeout);
+    if (arrival.state == FrameArrival::kIdle) return;  // silent too long
+    if (arrival.state == FrameArrival::kTooSlow) {
+      if (writeReply(client, arrival.refusal)) hangUpAfterLastReply(client);
+      return;
+    }
+    const IncomingRequest incoming = readRequest(client);  // every byte is there (or EOF, or an error)
+    if (incoming.io != IoStatus::kOk) return;  // closed (by the client or the stop), cut short
     if (incoming.error != FrameError::kNone) {
       if (!writeReply(client, rejectFrame(incoming))) return;
       if (isFatalFrameError(incoming.error)) {  // cannot find the next frame

@@ -21,8 +21,9 @@
 namespace mc {
 
 ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
-                                     std::chrono::milliseconds idle_timeout)
-    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
+                                     std::chrono::milliseconds idle_timeout,
+                                     std::chrono::milliseconds frame_timeout)
+    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout}, frame_timeout_{frame_timeout} {}
 
 // The thread gets the handle's address, not the unique_ptr: had std::thread
 // taken the unique_ptr and then failed to start, it would have destroyed the
@@ -45,7 +46,7 @@ void ConnectionThreads::serve(ClientHandle* handle, [[maybe_unused]] ThreadTrack
   const std::string who = "connection " + std::to_string(client->number);
   logLine(who, "started");
   traceMark("accept");
-  serveConnection(client->socket, dispatcher_, connections_, idle_timeout_);
+  serveConnection(client->socket, dispatcher_, connections_, idle_timeout_, frame_timeout_);
   logLine(who, "closed");
   // Close the socket now, before the ticket goes back as we return: once
   // waitUntilAllEnded() says yes, no connection is still open.

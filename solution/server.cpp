@@ -51,7 +51,7 @@ void Server::acceptUntilStopped(ConnectionThreads& threads) {
     if (!admitClient(*client, limit_, connections_)) continue;  // over --max-connections: answered BUSY
     if (config_.stage == 1) {
       // Iterative: this client has the whole server until it leaves.
-      serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_);
+      serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_, frame_timeout_);
     } else {
       startConnectionThread(threads, std::move(client));
     }

@@ -6,8 +6,8 @@
 /// request: one system call per request. It still hears the server stop:
 /// the given StopForwarder shuts the socket for reading, and that read then
 /// returns end of file (open_connections.hpp says how and why). Given, in
-/// the provided code: boundBlockingCalls (socket_timeouts.hpp) and
-/// rejectFrame (frame_io.hpp). You write the loop and the routing by command
+/// the provided code: boundBlockingCalls (socket_timeouts.hpp), awaitFrame
+/// (frame_arrival.hpp) and rejectFrame (frame_io.hpp). You write the loop and the routing by command
 /// code (with STATUS's fan-out).
 #include "connection.hpp"
 
@@ -49,15 +49,20 @@ Reply routeRequest([[maybe_unused]] Dispatcher& dispatcher, [[maybe_unused]] con
 
 void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatcher& dispatcher,
                      [[maybe_unused]] const OpenConnections& connections,
-                     [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
+                     [[maybe_unused]] std::chrono::milliseconds idle_timeout,
+                     [[maybe_unused]] std::chrono::milliseconds frame_timeout) {
   // TODO(lab1): boundBlockingCalls(client, idle_timeout) once (if it fails, return: a
   //   connection whose reads and writes cannot be bounded is not served), then loop:
   //   1. connections.closing(): the server is shutting down -> return. Check it before every
   //      request: Linux still delivers the data queued on a socket shut for reading (up to
   //      a receive window, megabytes), so a client that pipelines would be served on.
-  //   2. readRequest(client) (it blocks until the client's next request): io != kOk -> return.
-  //      That is: closed (the client left, or the stop shut our reading side), truncated,
-  //      timed out (silent for idle_timeout: SO_RCVTIMEO) or an error.
+  //   2. awaitFrame(client, idle_timeout, frame_timeout) (given) waits until the whole next
+  //      frame has arrived: kIdle (silent for idle_timeout) -> return; kTooSlow (a client
+  //      trickling its bytes in past frame_timeout) -> writeReply(client, arrival.refusal),
+  //      then hangUpAfterLastReply(client) and return. kArrived: go on.
+  //      readRequest(client) then finds every byte there: io != kOk -> return. That is:
+  //      closed (the client left, or the stop shut our reading side), truncated, timed out
+  //      or an error.
   //   3. A frame error: writeReply(client, rejectFrame(incoming)) (return if the write
   //      fails); then, if isFatalFrameError (the stream is lost), hangUpAfterLastReply(client)
   //      and return (hang_up.hpp says why a plain close can destroy that reply); else continue.

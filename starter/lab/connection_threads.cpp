@@ -23,8 +23,9 @@
 namespace mc {
 
 ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
-                                     std::chrono::milliseconds idle_timeout)
-    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout} {}
+                                     std::chrono::milliseconds idle_timeout,
+                                     std::chrono::milliseconds frame_timeout)
+    : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout}, frame_timeout_{frame_timeout} {}
 
 bool ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle>& client) {
   // TODO(lab2): start one thread that runs serve() for this client; return true.
@@ -52,7 +53,8 @@ void ConnectionThreads::serve([[maybe_unused]] ClientHandle* handle,
   //   0. Adopt the handle first: std::unique_ptr<ClientHandle> client{handle}. From here
   //      on it is this thread's, and it is closed however serve() ends.
   //   1. logLine("connection N", "started"), N = client->number.
-  //   2. serveConnection(client->socket, dispatcher_, connections_, idle_timeout_): your lab 1 loop.
+  //   2. serveConnection(client->socket, dispatcher_, connections_, idle_timeout_, frame_timeout_):
+  //      your lab 1 loop.
   //   3. logLine(..., "closed"), then client.reset() to close the socket NOW. The ticket
   //      (a parameter) is destroyed when serve returns, and that is when
   //      waitUntilAllEnded() may say "all ended": the socket must be closed before.

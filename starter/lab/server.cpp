@@ -7,7 +7,7 @@
 /// (acceptUntilStopped: lab 1, and lab 2 for its connection threads) and the
 /// shutdown sequence (shutDown: lab 5). Read server_core.hpp first: the
 /// members you use (dispatcher_, signals_, listener_, limit_, connections_,
-/// config_, idle_timeout_) and the helpers (waitForEvents, admitClient) are there.
+/// config_, idle_timeout_, frame_timeout_) and the helpers (waitForEvents, admitClient) are there.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -34,7 +34,7 @@ void Server::acceptUntilStopped([[maybe_unused]] ConnectionThreads& threads) {
   //   - Then if (!admitClient(*client, limit_, connections_)) continue; (given): over
   //     --max-connections the client got a BUSY reply and is closed; otherwise its socket is
   //     now on connections_, where a shutdown will find it.
-  //   - Stage 1: serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_)
+  //   - Stage 1: serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_, frame_timeout_)
   //     right here; the next client waits in the listen backlog.
   // TODO(lab2): stage >= 2: threads.start(client) instead. The heap handle is the
   //   thread's from then on: never hand a thread a pointer into this stack frame.

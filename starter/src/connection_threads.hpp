@@ -12,6 +12,7 @@
 
 #include "connection_limit.hpp"
 #include "dispatcher.hpp"
+#include "frame_arrival.hpp"
 #include "fd.hpp"
 #include "open_connections.hpp"
 #include "thread_tracker.hpp"
@@ -43,8 +44,10 @@ class ConnectionThreads {
   /// @param dispatcher where requests go; must outlive this object.
   /// @param connections says when the server is closing; must outlive this.
   /// @param idle_timeout how long a connection may stay silent before it is closed.
+  /// @param frame_timeout how long one request frame may take to arrive (frame_arrival.hpp).
   ConnectionThreads(Dispatcher& dispatcher, const OpenConnections& connections,
-                    std::chrono::milliseconds idle_timeout);
+                    std::chrono::milliseconds idle_timeout,
+                    std::chrono::milliseconds frame_timeout = kDefaultFrameTimeout);
   ConnectionThreads(const ConnectionThreads&) = delete;
   ConnectionThreads& operator=(const ConnectionThreads&) = delete;
   /// @brief Waits for every connection thread to end (they use our members).
@@ -70,6 +73,7 @@ class ConnectionThreads {
   Dispatcher& dispatcher_;
   const OpenConnections& connections_;
   const std::chrono::milliseconds idle_timeout_;
+  const std::chrono::milliseconds frame_timeout_;
   ThreadTracker tracker_;  // destroyed first: waits for the threads using the rest
 };
 

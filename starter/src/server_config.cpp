@@ -38,6 +38,9 @@ constexpr std::string_view kUsage =
     "  --parcel-lockers N    parcel compartments, 1..999 (default 20)\n"
     "  --food-slots N        food compartments, 1..999 (default 10)\n"
     "  --idle-timeout S      close a connection silent for S seconds, 1..3600 (default 60)\n"
+    "  --frame-timeout S     a request frame must arrive whole within S seconds of its\n"
+    "                          first byte, 1..3600, or it is answered BAD_REQUEST and\n"
+    "                          the connection closed (default 10)\n"
     "  --backlog N           listen(2) backlog, 1..65535 (default 1024)\n"
     "  --max-connections N   clients served at once, 1..65535; one more gets a BUSY\n"
     "                          reply and is closed (default 512; lowered to fit\n"
@@ -132,7 +135,7 @@ std::optional<std::string> readStaffPinFile(std::string_view path, std::string& 
 bool takesValue(std::string_view name) {
   for (std::string_view known :
        {"--host", "--port", "--data-dir", "--stage", "--parcel-lockers", "--food-slots",
-        "--idle-timeout", "--backlog", "--pool", "--trace", "--max-connections", "--staff-pin", "--staff-pin-file",
+        "--idle-timeout", "--frame-timeout", "--backlog", "--pool", "--trace", "--max-connections", "--staff-pin", "--staff-pin-file",
         "--lockout-attempts", "--lockout-seconds", "--code-quarantine-hours"}) {
     if (name == known) return true;
   }
@@ -167,6 +170,12 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
     int seconds = 0;
     auto error = readNumber(name, value, 1, 3600, seconds);
     if (!error) config.idle_timeout_ms = seconds * 1000;
+    return error;
+  }
+  if (name == "--frame-timeout") {
+    int seconds = 0;
+    auto error = readNumber(name, value, 1, 3600, seconds);
+    if (!error) config.frame_timeout_ms = seconds * 1000;
     return error;
   }
   if (name == "--stage") return readNumber(name, value, 1, 4, config.stage);

@@ -22,6 +22,7 @@ struct ServerConfig {
   int stage = 4;                    ///< 1..4, see dispatcher.hpp
   ServiceOptions services;          ///< data dir, capacities, staff PIN, lockout policy
   int idle_timeout_ms = 60'000;     ///< close a connection silent this long
+  int frame_timeout_ms = 10'000;    ///< answer and close a connection whose frame takes longer
   int backlog = 1024;               ///< listen(2) backlog: bursts of hundreds
   /// Connections served at once; one more is answered BUSY and closed
   /// (connection_limit.hpp). The server lowers it to fit its descriptor limit.

@@ -90,13 +90,14 @@ void turnAwayWithoutThread(const ClientHandle& client) {
 Server::Server(const ServerConfig& config)
     : config_{config},
       idle_timeout_{config.idle_timeout_ms},
+      frame_timeout_{config.frame_timeout_ms},
       dispatcher_{makeDispatcher(config)},
       listener_{openListenSocket(config.host, config.port, config.backlog)},
       limit_{connectionsWithinFileLimit(config.max_connections, kReservedFds)} {}
 
 int Server::run() {
   announce(config_, listener_);
-  ConnectionThreads threads(*dispatcher_, connections_, idle_timeout_);
+  ConnectionThreads threads(*dispatcher_, connections_, idle_timeout_, frame_timeout_);
   acceptUntilStopped(threads);
   return shutDown(threads);
 }

@@ -84,6 +84,7 @@ class Server {
 
   const ServerConfig& config_;
   const std::chrono::milliseconds idle_timeout_;
+  const std::chrono::milliseconds frame_timeout_;
   std::unique_ptr<Dispatcher> dispatcher_;
   ShutdownSignals signals_;
   Fd listener_;

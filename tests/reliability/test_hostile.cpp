@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,6 +70,11 @@ void expectRefusedAndClosed(std::uint16_t port, const Bytes& bytes) {
   ASSERT_TRUE(sendBytes(socket, bytes));
   expectReply(socket, Status::kBadRequest);
   EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a broken stream open";
+}
+
+// True once a fresh client is served again, polled for @p limit at most.
+bool servedAgainWithin(const ServerProcess& server, std::chrono::milliseconds limit) {
+  return pollUntil(limit, 50ms, [&server] { return static_cast<bool>(isServed(server.port())); });
 }
 
 // A number from /proc/PID/status ("Threads:", ...); -1 if missing.
@@ -242,6 +248,66 @@ TEST_P(Hostile, HalfAFrameThenSilenceIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(isServed(server.port()));
 }
 
+// Issue 28: a client that sends a byte now and then, never letting a read
+// wait for the idle timeout, once held its connection for as long as it
+// liked (28 s for a 28-byte frame at a byte a second), and --max-connections
+// such clients held every connection. The frame as a whole has a deadline.
+TEST_P(Hostile, ATricklingClientIsAnsweredAndClosedAtTheFrameTimeout) {
+  ServerOptions slow = options();
+  slow.idle_timeout_s = 5;
+  slow.extra_args = {"--frame-timeout", "2", "--max-connections", "3"};
+  ServerProcess server{slow};
+  warmUp(server);
+  std::vector<Fd> tricklers;
+  for (int i = 0; i < 3; ++i) tricklers.push_back(connectRaw(server.port()));
+  const Bytes frame = frameOf(pickupParcel("123456"), 7);  // 28 bytes
+  const Clock::time_point started = Clock::now();
+  std::vector<std::size_t> sent(tricklers.size(), 0);
+  std::vector<std::optional<IncomingReply>> answers(tricklers.size());
+  // A byte every 100 ms on each: the header is whole after 1.6 s, the frame
+  // would be after 2.8 s, and every gap is far below the idle timeout. Stop
+  // once all are answered, or after 6 s.
+  while (Clock::now() - started < 6s) {
+    bool all_answered = true;
+    for (std::size_t i = 0; i < tricklers.size(); ++i) {
+      if (answers[i]) continue;
+      all_answered = false;
+      if (sent[i] < frame.size() && sendBytes(tricklers[i], Bytes{frame[sent[i]]})) ++sent[i];
+      pollfd readable{tricklers[i].get(), POLLIN, 0};
+      if (::poll(&readable, 1, 0) == 1) answers[i] = readReply(tricklers[i]);
+    }
+    if (all_answered) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  for (std::size_t i = 0; i < tricklers.size(); ++i) {
+    ASSERT_TRUE(answers[i].has_value()) << "trickler " << i << " still held its connection after 6 s ("
+                                        << sent[i] << " of " << frame.size() << " bytes sent)";
+    ASSERT_EQ(answers[i]->io, IoStatus::kOk) << ioStatusName(answers[i]->io);
+    EXPECT_EQ(answers[i]->reply.status, Status::kBadRequest);
+    EXPECT_EQ(fieldOf(answers[i]->reply, "message"), "frame not complete within 2 s");
+    EXPECT_EQ(answers[i]->reply.request_id, 7U) << "its header had come whole: the reply names it";
+    EXPECT_LT(sent[i], frame.size());
+    EXPECT_TRUE(waitForClose(tricklers[i], 3s)) << "answered, but the connection was kept";
+  }
+  EXPECT_TRUE(servedAgainWithin(server, 3s)) << "the tricklers' connections were not given back";
+}
+
+TEST_P(Hostile, AFrameStartedButNeverFinishedIsAnsweredWithoutAHeader) {
+  ServerOptions slow = options();
+  slow.extra_args = {"--frame-timeout", "1"};
+  ServerProcess server{slow};
+  Fd socket = connectRaw(server.port());
+  const Bytes frame = frameOf(depositParcel(), 9);
+  ASSERT_TRUE(sendBytes(socket, Bytes(frame.begin(), frame.begin() + 5)));  // part of the header
+  IncomingReply got = readReply(socket);
+  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
+  EXPECT_EQ(got.reply.status, Status::kBadRequest);
+  EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s");
+  EXPECT_EQ(got.reply.request_id, 0U) << "no whole header: nothing to echo";
+  EXPECT_EQ(static_cast<int>(got.reply.command), 0);
+  EXPECT_TRUE(waitForClose(socket, 3s));
+}
+
 // ---------------------------------------------------------------------------
 // Vanishing peers and storms
 // ---------------------------------------------------------------------------
@@ -347,9 +413,6 @@ TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
 
 // True once a fresh client is served, tried every 50 ms for @p limit: the
 // server's threads and descriptors come back as the clients that held them leave.
-bool servedAgainWithin(const ServerProcess& server, std::chrono::milliseconds limit) {
-  return pollUntil(limit, 50ms, [&server] { return static_cast<bool>(isServed(server.port())); });
-}
 
 TEST_P(Hostile, ABurstOfHundredsIsAnsweredNotStalled) {
   if (GetParam() == 1) GTEST_SKIP() << "stage 1 serves one client at a time by design";
