@@ -407,6 +407,18 @@ void ServerProcess::readListeningLine() {
   port_ = static_cast<std::uint16_t>(port);
 }
 
+std::string ServerProcess::stdoutAfterListening() {
+  std::string rest;
+  char buffer[512];
+  for (;;) {  // bounded: a process still holding the pipe open cannot hang the test
+    pollfd readable{stdout_pipe_.get(), POLLIN, 0};
+    if (::poll(&readable, 1, 2000) <= 0) return rest + "<stdout still open after 2 s>";
+    const ssize_t got = ::read(stdout_pipe_.get(), buffer, sizeof buffer);
+    if (got <= 0) return rest;
+    rest.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
 ClientSession ServerProcess::connect(std::chrono::milliseconds timeout) const {
   return ClientSession{"127.0.0.1", port_, timeout};
 }

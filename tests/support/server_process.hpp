@@ -137,6 +137,9 @@ class ServerProcess {
 
   /// @brief Everything the server wrote to stderr so far.
   std::string log() const;
+  /// @brief What the server wrote to stdout after its "listening on" line,
+  /// read to the end: call once it has exited (waitExit or stop).
+  std::string stdoutAfterListening();
 
  private:
   void spawnServer();
