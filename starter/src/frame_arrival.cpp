@@ -3,13 +3,13 @@
 /// Runs in: the server's connections (frame_arrival.hpp says why).
 /// Owns: nothing.
 ///
-/// The fast path, when the frame is already queued (the usual case), costs
-/// one recv(MSG_PEEK) and, for a frame with a payload, one ioctl(FIONREAD).
-/// Only a frame still on its way pays for poll() and SO_RCVLOWAT.
+/// The usual case costs one system call: a blocking recv(MSG_PEEK) that
+/// returns once the next frame's first bytes are in, which a client's frame
+/// (at most 272 bytes, one TCP segment) almost always fills whole. Only a
+/// frame still on its way pays for poll() and SO_RCVLOWAT.
 #include "frame_arrival.hpp"
 
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -27,40 +27,48 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The longest request frame: enough room to see any frame whole in one peek.
+constexpr std::size_t kLongestFrame = kRequestHeaderSize + kMaxRequestPayload;
+
 // What the queued bytes say so far.
 struct Queued {
-  std::size_t bytes = 0;         // queued now (at most the header's 16 when the header is short)
-  std::size_t frame_bytes = 0;   // the whole frame's size, once the header is in; else 0
-  std::array<std::uint8_t, kRequestHeaderSize> header{};
-  bool gone = false;             // EOF or an error pending: readRequest will report it
+  std::size_t bytes = 0;        // queued now (up to kLongestFrame: more does not matter)
+  std::size_t frame_bytes = 0;  // the whole frame's size, once its header is in; else 0
+  std::array<std::uint8_t, kLongestFrame> data{};
+  bool idle = false;            // nothing came within the socket's receive timeout
+  bool gone = false;            // EOF or an error pending: readRequest will report it
+
+  bool whole() const { return gone || (frame_bytes > 0 && bytes >= frame_bytes); }
 };
 
 // The frame's size from its header (protocol.md, section 2). A header that
 // readRequest refuses before its payload (bad magic, version or length) is a
 // whole frame at 16 bytes: the payload is never read.
-std::size_t frameBytes(const std::array<std::uint8_t, kRequestHeaderSize>& header) {
-  const unsigned magic = static_cast<unsigned>(header[0]) << 8 | header[1];
-  const std::size_t payload = static_cast<std::size_t>(header[12]) << 8 | header[13];
-  if (magic != kMagic || header[2] != kVersion || payload > kMaxRequestPayload) return kRequestHeaderSize;
+std::size_t frameBytes(const std::array<std::uint8_t, kLongestFrame>& data) {
+  const unsigned magic = static_cast<unsigned>(data[0]) << 8 | data[1];
+  const std::size_t payload = static_cast<std::size_t>(data[12]) << 8 | data[13];
+  if (magic != kMagic || data[2] != kVersion || payload > kMaxRequestPayload) return kRequestHeaderSize;
   return kRequestHeaderSize + payload;
 }
 
-// Looks at what is queued without taking it.
-Queued peek(const Fd& client) {
+// Looks at what is queued without taking it. @p wait: block until at least
+// one byte is there (for at most the socket's SO_RCVTIMEO, the idle timeout).
+Queued peek(const Fd& client, bool wait) {
   Queued queued;
-  const ssize_t got = ::recv(client.get(), queued.header.data(), queued.header.size(), MSG_PEEK | MSG_DONTWAIT);
-  if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+  ssize_t got = 0;
+  do {
+    got = ::recv(client.get(), queued.data.data(), queued.data.size(), MSG_PEEK | (wait ? 0 : MSG_DONTWAIT));
+  } while (got < 0 && errno == EINTR);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    queued.idle = wait;  // waited the whole receive timeout: idle; else just nothing yet
+    return queued;
+  }
+  if (got <= 0) {  // EOF (the client left, or the stop shut our side), or an error
     queued.gone = true;
     return queued;
   }
-  queued.bytes = got > 0 ? static_cast<std::size_t>(got) : 0;
-  if (queued.bytes < kRequestHeaderSize) return queued;
-  queued.frame_bytes = frameBytes(queued.header);
-  if (queued.frame_bytes > kRequestHeaderSize) {
-    int all = 0;
-    if (::ioctl(client.get(), FIONREAD, &all) != 0) queued.gone = true;  // let readRequest find out
-    queued.bytes = static_cast<std::size_t>(all);
-  }
+  queued.bytes = static_cast<std::size_t>(got);
+  if (queued.bytes >= kRequestHeaderSize) queued.frame_bytes = frameBytes(queued.data);
   return queued;
 }
 
@@ -93,10 +101,10 @@ Reply tooSlow(const Queued& queued, std::chrono::milliseconds limit) {
   Request request;  // whose frame it was, if its header came whole; else nobody's
   request.command = static_cast<Command>(0);
   if (queued.bytes >= kRequestHeaderSize) {
-    request.command = static_cast<Command>(queued.header[3]);
-    request.request_id = static_cast<std::uint32_t>(queued.header[4]) << 24 |
-                         static_cast<std::uint32_t>(queued.header[5]) << 16 |
-                         static_cast<std::uint32_t>(queued.header[6]) << 8 | queued.header[7];
+    const auto& d = queued.data;
+    request.command = static_cast<Command>(d[3]);
+    request.request_id = static_cast<std::uint32_t>(d[4]) << 24 | static_cast<std::uint32_t>(d[5]) << 16 |
+                         static_cast<std::uint32_t>(d[6]) << 8 | d[7];
   }
   const double seconds = std::chrono::duration<double>(limit).count();
   char text[64];
@@ -108,25 +116,23 @@ Reply tooSlow(const Queued& queued, std::chrono::milliseconds limit) {
 
 FrameArrival awaitFrame(const Fd& client, std::chrono::milliseconds idle_timeout,
                         std::chrono::milliseconds frame_timeout) {
-  Queued queued = peek(client);
-  if (queued.gone || (queued.frame_bytes > 0 && queued.bytes >= queued.frame_bytes)) return {};
-  if (queued.bytes == 0) {  // between frames: the idle timeout, for the first byte
-    const Wait first = waitForBytes(client, 1, Clock::now() + idle_timeout);
-    if (first == Wait::kTimedOut) return {FrameArrival::kIdle, {}};
-    if (first == Wait::kEnded) return {};
-    queued = peek(client);
-  }
-  // A frame that stops arriving halfway is not given more than the idle
-  // timeout either: the smaller of the two bounds the whole frame.
+  // Between frames the socket's receive timeout (the idle timeout, set by
+  // boundBlockingCalls) bounds this first wait; @p idle_timeout bounds the
+  // frame's rest below.
+  Queued queued = peek(client, true);
+  if (queued.idle) return {FrameArrival::kIdle, {}};
+  if (queued.whole()) return {};
+  // A frame has begun. A frame that stops arriving halfway is not given more
+  // than the idle timeout either: the smaller of the two bounds it whole.
   const std::chrono::milliseconds limit = std::min(frame_timeout, idle_timeout);
   const Clock::time_point deadline = Clock::now() + limit;
   // Twice at most: the header's 16 bytes, then (its length known) the rest.
-  while (!queued.gone && (queued.frame_bytes == 0 || queued.bytes < queued.frame_bytes)) {
+  while (!queued.whole()) {
     const std::size_t want = queued.frame_bytes == 0 ? kRequestHeaderSize : queued.frame_bytes;
     const Wait rest = waitForBytes(client, want, deadline);
-    if (rest == Wait::kTimedOut) return {FrameArrival::kTooSlow, tooSlow(peek(client), limit)};
+    if (rest == Wait::kTimedOut) return {FrameArrival::kTooSlow, tooSlow(peek(client, false), limit)};
     if (rest == Wait::kEnded) return {};
-    queued = peek(client);
+    queued = peek(client, false);
   }
   return {};
 }

@@ -12,7 +12,8 @@
 /// first byte (default 10). Until that byte the idle timeout applies, as before.
 ///
 /// How it waits without reading: the bytes stay queued in the kernel until
-/// readRequest takes them. SO_RCVLOWAT makes poll() report the socket
+/// readRequest takes them. recv(MSG_PEEK) shows them without taking them; for
+/// a frame still on its way, SO_RCVLOWAT makes poll() report the socket
 /// readable only once N bytes are queued (N: the header's 16, then the whole
 /// frame's), so poll's timeout is the deadline. Reading the frame is still
 /// readRequest's job; after awaitFrame it finds every byte already there.
@@ -44,9 +45,10 @@ struct FrameArrival {
   Reply refusal;
 };
 
-/// @brief Waits for the next request frame on @p client: at most
-/// @p idle_timeout for its first byte, then at most @p frame_timeout (or
-/// @p idle_timeout, if smaller) for all of it. A header that readRequest will
+/// @brief Waits for the next request frame on @p client: for its first byte
+/// at most the socket's receive timeout (which boundBlockingCalls set to
+/// @p idle_timeout), then at most @p frame_timeout (or @p idle_timeout, if
+/// smaller) for all of it. A header that readRequest will
 /// refuse (bad magic, version or length) counts as whole once its 16 bytes are in.
 /// Thread safety: one call at a time per connection.
 FrameArrival awaitFrame(const Fd& client, std::chrono::milliseconds idle_timeout,
