@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -203,6 +204,41 @@ TEST_P(BadInput, HalfAFrameThenSilenceIsClosedAfterTheIdleTimeout) {
   Clock::time_point sent = Clock::now();
   EXPECT_TRUE(waitForClose(socket, 5s)) << "the stalled connection was never closed";
   EXPECT_LT(Clock::now() - sent, 4s);
+  EXPECT_TRUE(isServed(server.port()));
+}
+
+// A client that sends a byte every 100 ms never lets a read wait for the
+// idle timeout; without a deadline on the whole frame (awaitFrame, given) it
+// would hold its connection, and in stage 1 the whole server, for as long as
+// it liked. Here the frame would be whole after 2.8 s; the server must answer
+// BAD_REQUEST at its --frame-timeout (1 s) and close.
+TEST_P(BadInput, ATricklingFrameIsAnsweredAndClosedAtTheFrameTimeout) {
+  ServerOptions slow = options();
+  slow.idle_timeout_s = 5;
+  slow.extra_args = {"--frame-timeout", "1"};
+  ServerProcess server{slow};
+  Fd socket = connectRaw(server.port());
+  const Bytes frame = encodeRequest([] {
+    Request request = pickupParcel("123456");
+    request.request_id = 3;
+    return request;
+  }());
+  const Clock::time_point started = Clock::now();
+  std::size_t sent = 0;
+  bool answered = false;
+  while (!answered && Clock::now() - started < 4s) {
+    if (sent < frame.size() && sendBytes(socket, Bytes{frame[sent]})) ++sent;
+    pollfd readable{socket.get(), POLLIN, 0};
+    answered = ::poll(&readable, 1, 100) == 1;
+  }
+  ASSERT_TRUE(answered) << "no answer 4 s into a frame trickled in (" << sent << " of " << frame.size()
+                        << " bytes sent): a frame needs a deadline (awaitFrame in serveConnection)";
+  IncomingReply got = readReply(socket);
+  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
+  EXPECT_EQ(got.reply.status, Status::kBadRequest) << fieldOf(got.reply, "message");
+  EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s");
+  EXPECT_LT(sent, frame.size()) << "the frame came whole before the deadline";
+  EXPECT_TRUE(waitForClose(socket, 3s)) << "answered, but the connection was kept";
   EXPECT_TRUE(isServed(server.port()));
 }
 
