@@ -30,8 +30,12 @@ cleanup() {
 trap cleanup EXIT
 
 # restock and status are staff operations: the demo's users know the PIN.
+# The server reads it from a file only we may read (--staff-pin on the
+# command line would show it to every local user in /proc).
 export CABINET_PIN="demo-$$"
-"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet --staff-pin "$CABINET_PIN" >"$fifo" &
+pin_file="$data_dir/staff-pin"
+(umask 077 && printf '%s\n' "$CABINET_PIN" >"$pin_file")
+"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet --staff-pin-file "$pin_file" >"$fifo" &
 server_pid=$!
 exec 3<"$fifo"
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "locker_service.hpp"
 #include "protocol.hpp"
 
 namespace mc::test {
@@ -69,7 +70,7 @@ class Ledger {
   /// LockerService::kMaxQuarantined codes after it (its quarantine holds the
   /// newest ones only). Pickups still in flight when it was sent may be freed
   /// after it without having been sent after it, so some slack for them.
-  static constexpr std::uint64_t kQuarantinePickups = 100'000 - 1'000;
+  static constexpr std::uint64_t kQuarantinePickups = LockerService::kMaxQuarantined - 1'000;
 
   /// @brief An OK deposit of @p key into @p locker, from child @p pid.
   /// @return its issue number, unique in this ledger: the client passes it

@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "ledger.hpp"
-#include "locker_service.hpp"
 #include "semaphore_dispatcher.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
@@ -417,7 +416,6 @@ void expectNoViolations(const Ledger& ledger) {
   // newest kMaxQuarantined of them). Issue 28: a pickup answered UNAVAILABLE
   // may have happened; sent again after its code went to a stranger, it
   // opened the stranger's compartment.
-  static_assert(Ledger::kQuarantinePickups < LockerService::kMaxQuarantined);
   const LedgerTotals totals = ledger.totals();
   EXPECT_EQ(totals.reissued, 0) << "codes handed out again within the quarantine, of " << totals.deposits
                                 << " deposits:" << listed(ledger.reissues());
