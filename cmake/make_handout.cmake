@@ -6,12 +6,13 @@
 #   solution/          the complete lab files
 #   docs/instructor/   grading notes
 #   tests/mutants/     known-mistake patches of the solution
+#   tests/cheats/      attempts to game the grader (patches of the starter)
 #   .ci/               this repository's own CI
 # Everything else (starter/, tests/, labs/, docs/, diagrams/, tools/, scripts/)
 # goes in, so the kit builds (only its starter tree) and runs its tests.
 cmake_minimum_required(VERSION 3.22)
 
-set(excluded "^(solution/|docs/instructor/|tests/mutants/|\\.ci/|build)")
+set(excluded "^(solution/|docs/instructor/|tests/mutants/|tests/cheats/|\\.ci/|build)")
 
 # The files git tracks (plus new, not ignored ones), or, outside a checkout,
 # every file but build output.

@@ -4,7 +4,9 @@
 #     tests repeated);
 #  2. every known mistake (tests/mutants/*.patch applied to a copy of
 #     solution/) loses points in the lab it belongs to;
-#  3. the untouched starter gets 0 in every lab that still has TODOs;
+#  3. the untouched starter gets 0 in every lab that still has TODOs, and
+#     no attempt to game the grader (tests/cheats/*.patch applied to a copy of
+#     starter/) scores more than it in any lab;
 #  4. batch mode grades a folder of three submissions into one CSV row each;
 #  5. each results.json is valid for Gradescope and names the replay seed.
 # One build directory serves every grade (only the lab files that differ are
@@ -114,6 +116,43 @@ grade_starter() {
   done
 }
 
+# lab_not_above CHEAT.json STARTER.json LAB: true if the cheat's score in LAB
+# is at most the starter's.
+lab_not_above() {
+  python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+def lab(path, n):
+    data = json.load(open(path))
+    return max(0.0, sum(t["score"] for t in data["tests"] if t["name"].startswith(f"lab{n} ")))
+sys.exit(0 if lab(sys.argv[1], int(sys.argv[3])) <= lab(sys.argv[2], int(sys.argv[3])) + 0.01 else 1)
+EOF
+}
+
+grade_cheats() {
+  echo "=== attempts to game the grader: none may beat the untouched starter ==="
+  local patch name copy lab
+  for patch in tests/cheats/*.patch; do
+    name=$(basename "$patch" .patch)
+    copy="$work/cheat-$name"
+    cp -r starter "$copy"
+    if ! patch -p1 -s -d "$copy/lab" < "$patch"; then
+      echo "FAIL: $name: the patch no longer applies to starter/lab/ (update tests/cheats/$name.patch)"
+      status=1
+      continue
+    fi
+    tests/grade --impl "$copy" --repeat 1 --no-tsan --build-dir "$build" \
+      --json "$work/cheat-$name.json" > "$work/cheat-$name.txt" 2> "$work/cheat-$name.err" || true
+    printf '  %-28s %s\n' "$name" "$(tail -n 1 "$work/cheat-$name.txt")"
+    for lab in 1 2 3 4 5; do
+      lab_not_above "$work/cheat-$name.json" "$work/starter.json" "$lab" || {
+        echo "FAIL: cheat $name scores more than the untouched starter in lab $lab"
+        grep "^lab$lab " "$work/cheat-$name.txt" | grep ' passed$' | head -n 5
+        status=1
+      }
+    done
+  done
+}
+
 grade_batch() {
   echo "=== batch mode: three submissions, one CSV ==="
   local batch="$work/batch" out="$work/batch-out"
@@ -154,6 +193,7 @@ EOF
 step "grade the solution (TSan, repeat 3)" grade_solution
 step "grade the mutants (one lab each)" grade_mutants
 step "grade the starter" grade_starter
+step "grade the cheats (every lab)" grade_cheats
 step "batch mode (lab 1, three students)" grade_batch
 
 echo "=== timing ==="

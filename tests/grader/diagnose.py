@@ -66,6 +66,8 @@ def verdict(run) -> tuple[str, str]:
     """(one-line verdict, detail) for a runner.TestRun."""
     if run.passed:
         return "passed", ""
+    if run.unproven:
+        return "not counted: " + run.unproven, util.tail(run.output, 6)
     assertion = first_assertion(run.output)
     if run.hang:
         return "timed out: probable deadlock", run.hang

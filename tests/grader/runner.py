@@ -1,7 +1,13 @@
 """Running a lab's tests with ctest, one test at a time, under a watchdog.
 
 ctest runs each GoogleTest test in its own process (gtest_discover_tests) and
-writes every result to a JUnit file (--output-junit). The tests carry a
+writes every result to a JUnit file (--output-junit). Its word is only the
+test process's exit status, and that process holds the student's code: a
+static initializer that calls _exit(0) makes every test "pass". So every test
+process also writes GoogleTest's own JSON report (GTEST_OUTPUT) into a folder
+of a random name made for this run, and a test counts as passed only if
+ctest says so AND a report lists it as run, completed and without failures
+(read_reports, prove). The tests carry a
 300 s ctest TIMEOUT property, longer than we want to wait for a deadlock, so
 a watchdog thread of ours enforces the grader's own per-test timeout: when a
 test process has run too long, it first dumps the stacks of the processes
@@ -11,8 +17,11 @@ the test as killed, and we report it as timed out, with the stacks' summary.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
+import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -36,6 +45,7 @@ class TestRun:
     output: str = ""     # what the test printed (stdout and stderr)
     seconds: float = 0.0
     hang: str = ""       # the watchdog's diagnosis, when it killed the test
+    unproven: str = ""   # why a test its process called passed was not counted (prove)
 
 
 def short_name(ctest_name: str) -> str:
@@ -129,6 +139,11 @@ def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, 
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     junit.unlink(missing_ok=True)
+    for old in workdir.glob("reports-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    reports = workdir / f"reports-{secrets.token_hex(8)}"  # named only now: no build could know it
+    reports.mkdir()
+    env = dict(env, GTEST_OUTPUT=f"json:{reports}/")
     command = ["ctest", "--test-dir", str(build_dir), "-L", f"^lab{lab}$",
                "-R", names_regex(select) if select else f"^{TREE}\\.",
                "--output-junit", str(junit), "--no-tests=ignore"]
@@ -157,7 +172,7 @@ def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     (workdir / "ctest.log").write_text("".join(transcript))
-    return read_junit(junit, reasons, watchdog.diagnoses)
+    return prove(read_junit(junit, reasons, watchdog.diagnoses), read_reports(reports))
 
 
 def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str]) -> list[TestRun]:
@@ -177,6 +192,59 @@ def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str]) -> l
                             hang=hangs.get(key, "")))
         if runs[-1].hang:
             runs[-1].passed = False
+    return runs
+
+
+@dataclasses.dataclass
+class Reported:
+    """What the GoogleTest reports of one run say about one test."""
+    passed: int = 0   # reports that list it run, completed, no failure
+    failed: int = 0   # reports that list it with a failure, or not completed
+
+
+def read_reports(folder: Path) -> dict[str, Reported]:
+    """Every test the JSON reports in @p folder list, by 'Suite.Test'
+    (parameterised: 'Stages/Suite.Test/stage2'). A report that does not
+    parse proves nothing."""
+    found: dict[str, Reported] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            document = json.loads(path.read_text(errors="replace"))
+            suites = document.get("testsuites", [])
+        except (ValueError, AttributeError):
+            continue
+        for suite in suites if isinstance(suites, list) else []:
+            for case in suite.get("testsuite", []) if isinstance(suite, dict) else []:
+                if not isinstance(case, dict):
+                    continue
+                key = f"{suite.get('name', '')}.{case.get('name', '')}"
+                entry = found.setdefault(key, Reported())
+                ok = case.get("status") == "RUN" and case.get("result") == "COMPLETED" and not case.get("failures")
+                if ok:
+                    entry.passed += 1
+                else:
+                    entry.failed += 1
+    return found
+
+
+def prove(runs: list[TestRun], reported: dict[str, Reported]) -> list[TestRun]:
+    """Keeps a test passed only if a report shows it passed. ctest's "passed"
+    is the process's exit status 0; without a report saying so too, the
+    process ended (or was ended) before GoogleTest could report."""
+    for run in runs:
+        if not run.passed:
+            continue
+        key = run.short.split("  #")[0].split(".", 1)[1]
+        entry = reported.get(key, Reported())
+        if entry.passed and not entry.failed:
+            continue
+        run.passed = False
+        if entry.failed:
+            run.unproven = ("the test process exited with status 0, but GoogleTest's report says "
+                            "the test failed")
+        else:
+            run.unproven = ("the test process exited with status 0 before reporting: 0 of 1 tests "
+                            "reported by GoogleTest")
     return runs
 
 
