@@ -1,6 +1,7 @@
 /// @file test_processes.cpp
 /// @brief Stages 3 and 4: the three services really are three child
-/// processes of the server, each serving its own commands.
+/// processes of the server, each serving its own commands and holding only
+/// the descriptors it needs.
 /// Runs in: the e2e test process; starts one cabinetd per test.
 #include <sys/types.h>
 #include <unistd.h>
@@ -9,7 +10,10 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,6 +49,55 @@ TEST_P(ServiceProcesses, ExactlyThreeChildrenEachServingOneService) {
   EXPECT_EQ(server.childPids(), children) << "serving requests must not fork more children";
 }
 
+
+// Where each descriptor from 3 up of @p pid points ("pipe:[123]", "socket:[45]",
+// a path), by number.
+std::map<int, std::string> descriptorTargets(pid_t pid) {
+  std::map<int, std::string> targets;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+    const int fd = std::stoi(entry.path().filename().string());
+    if (fd < 3) continue;
+    std::error_code gone;
+    const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), gone);
+    if (!gone) targets[fd] = target.string();
+  }
+  return targets;
+}
+
+// Lab 3, keepOnlyDescriptors: a child forked by the server starts with a copy
+// of every descriptor the server had. It must close all but its own pipe
+// ends: a descriptor the server inherited from whoever started it (here fd
+// 200, as a shell or harness may leave one), any socket, and the other
+// children's pipes (a copy of another child's request pipe keeps that child
+// from ever seeing end of file).
+TEST_P(ServiceProcesses, ChildrenHoldOnlyTheirOwnDescriptors) {
+  ServerOptions leaky = options();
+  leaky.inherited_fd = 200;
+  ServerProcess server{leaky};
+  std::vector<pid_t> children = waitForChildren(server, 3);
+  ASSERT_EQ(children.size(), 3u);
+  ClientSession session = server.connect();
+  callExpecting(session, listProducts(), Status::kOk);  // the children are up and serving
+  const std::string inherited = descriptorTargets(server.pid())[200];
+  ASSERT_EQ(inherited.rfind("pipe:", 0), 0u) << "the harness did not give the server fd 200: '" << inherited << "'";
+
+  std::map<std::string, pid_t> pipe_holder;  // each pipe end seen, by target, and which child holds it
+  for (pid_t child : children) {
+    for (const auto& [fd, target] : descriptorTargets(child)) {
+      EXPECT_NE(target, inherited) << "service child " << child << " kept fd " << fd << " (" << target
+                                   << "), which the server inherited from whoever started it: "
+                                      "keepOnlyDescriptors must close every descriptor it was not asked to keep";
+      EXPECT_NE(target.rfind("socket:", 0), 0u) << "service child " << child << " holds a socket, fd " << fd
+                                                << " (" << target << "): the listening socket or a client's";
+      if (target.rfind("pipe:", 0) != 0 || target == inherited) continue;
+      const auto [holder, first] = pipe_holder.emplace(target, child);
+      EXPECT_TRUE(first || holder->second == child)
+          << "service children " << holder->second << " and " << child << " both hold " << target
+          << ": one of them kept another child's pipe end";
+    }
+  }
+}
 
 INSTANTIATE_TEST_SUITE_P(Stages, ServiceProcesses, ::testing::ValuesIn(labStagesFrom(3)), stageName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ServiceProcesses);

@@ -96,7 +96,7 @@ void becomeSubreaperOnce() {
 // have other threads (holding malloc's lock, say), so only async-signal-safe
 // calls are allowed here: no allocation, no iostreams, no exceptions.
 [[noreturn]] void execInChild(char* const argv[], int stdout_fd, int stderr_fd,
-                              int max_open_files, int max_address_mib) {
+                              int max_open_files, int max_address_mib, int inherited_fd) {
   // A clean signal state: an ignored SIGPIPE would be inherited across exec
   // and hide exactly the bug the bad-input tests look for.
   for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) ::signal(sig, SIG_DFL);
@@ -110,6 +110,12 @@ void becomeSubreaperOnce() {
   // Descriptors of the test (client sockets of other tests' threads, say)
   // must not leak into the server: they would keep connections open.
   ::syscall(SYS_close_range, 3U, ~0U, 0U);
+  if (inherited_fd > 0) {  // pipe, dup2 and close are plain system calls: safe here
+    int ends[2];
+    if (::pipe(ends) != 0 || ::dup2(ends[0], inherited_fd) < 0) ::_exit(126);
+    ::close(ends[0]);
+    ::close(ends[1]);
+  }
   if (max_open_files > 0) {  // setrlimit is a plain system call: safe here
     const rlimit limit{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
     if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
@@ -127,7 +133,7 @@ void becomeSubreaperOnce() {
 // @p max_open_files descriptors and @p max_address_mib MiB of address space.
 // The pid is remembered as ours until forgetSpawned.
 pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stderr_fd,
-                   int max_open_files = 0, int max_address_mib = 0) {
+                   int max_open_files = 0, int max_address_mib = 0, int inherited_fd = 0) {
   std::vector<std::string> copy = args;  // execv wants char*, not const char*
   std::vector<char*> argv;
   for (std::string& arg : copy) argv.push_back(arg.data());
@@ -136,7 +142,7 @@ pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stde
   std::scoped_lock lock{spawned_mutex};  // so leftovers() never sees it unregistered
   pid_t pid = ::fork();
   if (pid < 0) throwErrno("fork");
-  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files, max_address_mib);  // never returns
+  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files, max_address_mib, inherited_fd);  // never returns
   spawned.insert(pid);
   return pid;
 }
@@ -375,7 +381,7 @@ void ServerProcess::spawnWithLog(const std::vector<std::string>& args) {
   Fd log_file{::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (!log_file) throwErrno("open(cabinetd.log)");
   pid_ = spawnProgram(args, out.write_end.get(), log_file.get(), options_.max_open_files,
-                      options_.max_address_mib);
+                      options_.max_address_mib, options_.inherited_fd);
   stdout_pipe_ = std::move(out.read_end);
   // Our copy of the write end closes here, so a dead server reads as EOF.
 }

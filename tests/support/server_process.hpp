@@ -82,6 +82,10 @@ struct ServerOptions {
   /// out of memory for thread stacks; 0 = inherit. (Not under a sanitizer:
   /// its shadow memory alone is terabytes of address space.)
   int max_address_mib = 0;
+  /// > 0: the server starts with this descriptor open, not close-on-exec (the
+  /// read end of a pipe of its own), as a shell or a test harness may leave
+  /// one. Lab 3: no service child may keep it.
+  int inherited_fd = 0;
   std::vector<std::string> extra_args;  ///< appended to the command line as they are
   /// Empty: cabinetd. Otherwise another server of our protocol (cabinet-echo, cabinetd-floor):
   /// it is started with `--port 0` and extra_args only, and must print the same
