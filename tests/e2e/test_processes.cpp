@@ -99,6 +99,24 @@ TEST_P(ServiceProcesses, ChildrenHoldOnlyTheirOwnDescriptors) {
   }
 }
 
+// Lab 3, dieWithParent: a server killed with SIGKILL runs no code of its
+// own to stop its children, so each child must have asked the kernel to end
+// it with its parent (PR_SET_PDEATHSIG). Otherwise the children live on under
+// init, holding the data files (and, at stage 4, nobody posts their replies).
+TEST_P(ServiceProcesses, ChildrenDieWithAKilledServer) {
+  ServerProcess server{options()};
+  std::vector<pid_t> children = waitForChildren(server, 3);
+  ASSERT_EQ(children.size(), 3u);
+  ClientSession session = server.connect();
+  callExpecting(session, listProducts(), Status::kOk);
+  ASSERT_TRUE(server.stop(SIGKILL).has_value()) << "the server did not die";
+  for (pid_t child : children) {
+    EXPECT_TRUE(waitUntilDead(child, 3s)) << "service child " << child
+                                          << " outlived its server killed with SIGKILL: dieWithParent "
+                                             "must set PR_SET_PDEATHSIG";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stages, ServiceProcesses, ::testing::ValuesIn(labStagesFrom(3)), stageName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ServiceProcesses);
 
