@@ -32,16 +32,18 @@ inline constexpr std::chrono::milliseconds kDefaultFrameTimeout{10'000};
 
 /// What awaitFrame found.
 struct FrameArrival {
+  /// How the wait ended.
   enum State {
     kArrived,  ///< the whole frame is queued, or the peer closed, or an error is pending:
                ///< readRequest will say which
     kIdle,     ///< nothing arrived for the idle timeout: close the connection
     kTooSlow,  ///< a frame started but did not complete within the frame timeout
   };
+  /// How the wait ended.
   State state = kArrived;
-  /// For kTooSlow: the reply to send before closing (BAD_REQUEST "frame not
-  /// complete within N s", with the header's command and request id if the
-  /// header came whole, else command 0 and request id 0).
+  /// For kTooSlow: the reply to send before closing: BAD_REQUEST, message
+  /// `frame not complete within N s`, with the header's command and request
+  /// id if the header came whole, else command 0 and request id 0.
   Reply refusal;
 };
 
