@@ -63,6 +63,16 @@ grade_solution() {
     "FAIL: results.json does not say how to replay the perturbation seed"
 }
 
+# copy_patched FROM PATCH COPY [SUBDIR]: makes COPY, a copy of FROM, and
+# applies PATCH in COPY/SUBDIR. False, with a FAIL line, if it no longer applies.
+copy_patched() {
+  local from=$1 patch=$2 copy=$3 subdir=${4:-.}
+  cp -r "$from" "$copy"
+  patch -p1 -s -d "$copy/$subdir" < "$patch" && return 0
+  echo "FAIL: $(basename "$patch" .patch): the patch no longer applies to $from/ (update $patch)"
+  return 1
+}
+
 grade_mutants() {
   echo "=== known mistakes: each must lose points ==="
   local patch name lab copy
@@ -70,12 +80,7 @@ grade_mutants() {
     name=$(basename "$patch" .patch)
     lab=$(sed -n 's/^Lab: *\([0-9]\).*/\1/p' "$patch" | head -n 1)
     copy="$work/mutant-$name"
-    cp -r solution "$copy"
-    if ! patch -p1 -s -d "$copy" < "$patch"; then
-      echo "FAIL: $name: the patch no longer applies to solution/ (update tests/mutants/$name.patch)"
-      status=1
-      continue
-    fi
+    copy_patched solution "$patch" "$copy" || { status=1; continue; }
     tests/grade --impl "$copy" --lab "$lab" --repeat 1 --no-tsan --build-dir "$build" \
       --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || true
     # A mutant that does not compile is graded with the starter's file in its
@@ -134,12 +139,7 @@ grade_cheats() {
   for patch in tests/cheats/*.patch; do
     name=$(basename "$patch" .patch)
     copy="$work/cheat-$name"
-    cp -r starter "$copy"
-    if ! patch -p1 -s -d "$copy/lab" < "$patch"; then
-      echo "FAIL: $name: the patch no longer applies to starter/lab/ (update tests/cheats/$name.patch)"
-      status=1
-      continue
-    fi
+    copy_patched starter "$patch" "$copy" lab || { status=1; continue; }
     tests/grade --impl "$copy" --repeat 1 --no-tsan --build-dir "$build" \
       --json "$work/cheat-$name.json" > "$work/cheat-$name.txt" 2> "$work/cheat-$name.err" || true
     printf '  %-28s %s\n' "$name" "$(tail -n 1 "$work/cheat-$name.txt")"
