@@ -237,6 +237,50 @@ TEST(RobustIo, ReadExactlyRetriesAfterEintr) {
   EXPECT_GE(g_signals_seen.load(), 1);
 }
 
+// The writer's socket buffer is full before it calls writeAll, so its first
+// send() blocks before moving a byte, and the signals then make it fail with
+// EINTR (not return a short count): every run takes the EINTR path.
+TEST(RobustIo, WriteAllRetriesAfterEintr) {
+  ScopedInterruptingHandler handler;
+  SocketPair pair = makeSocketPair();
+  boundBothEnds(pair);
+  std::size_t filler = 0;  // bytes queued without blocking, until the buffer is full
+  const std::vector<char> block = pattern(4096);
+  for (;;) {
+    const ssize_t sent = ::send(pair.left.get(), block.data(), block.size(), MSG_DONTWAIT);
+    if (sent <= 0) break;
+    filler += static_cast<std::size_t>(sent);
+  }
+  ASSERT_GT(filler, 0u);
+  const std::vector<char> message = pattern(64);
+
+  std::atomic<pid_t> writer_tid{0};
+  std::promise<bool> result;
+  std::future<bool> outcome = result.get_future();
+  std::thread writer([&] {
+    writer_tid = ::gettid();
+    result.set_value(writeAll(pair.left, message.data(), message.size()));
+  });
+  test::pollUntil(2s, 1ms, [&] { return writer_tid != 0; });
+  EXPECT_TRUE(test::waitUntilAsleep(writer_tid, 2s)) << "the writer never blocked on the full buffer";
+  for (int i = 0; i < 3; ++i) {
+    ::pthread_kill(writer.native_handle(), SIGUSR1);
+    std::this_thread::sleep_for(20ms);
+  }
+  std::vector<char> received(filler + message.size());
+  const IoStatus status = readExactly(pair.right, received.data(), received.size());
+
+  bool finished = finishesWithin(outcome, kThreadTimeout);
+  writer.join();  // bounded: the writer's socket has SO_SNDTIMEO
+  ASSERT_TRUE(finished);
+  EXPECT_TRUE(outcome.get()) << "writeAll gave up after a signal (EINTR): a signal before any byte "
+                                "moved means call again, not fail";
+  EXPECT_EQ(status, IoStatus::kOk);
+  EXPECT_TRUE(std::equal(message.begin(), message.end(), received.begin() + static_cast<long>(filler)))
+      << "the message after the filler arrived damaged";
+  EXPECT_GE(g_signals_seen.load(), 1);
+}
+
 TEST(RobustIo, WriteAllRetriesAfterEintrAndShortWrites) {
   ScopedInterruptingHandler handler;
   SocketPair pair = makeSocketPair();
