@@ -485,6 +485,9 @@ struct ParcelRestartCase {
   std::vector<std::string> extra;
 };
 
+// ctest's test names carry what gtest prints of the parameter: its name, not its bytes.
+void PrintTo(const ParcelRestartCase& restart_case, std::ostream* out) { *out << restart_case.name; }
+
 class ParcelChildRestarts : public ::testing::TestWithParam<ParcelRestartCase> {};
 
 // Seconds of load: MC_RESTART_SECONDS, or 12 (about five kills).
