@@ -131,6 +131,14 @@ std::optional<std::string> readStaffPinFile(std::string_view path, std::string& 
   return std::nullopt;
 }
 
+/// A timeout flag: whole seconds 1..3600, stored in @p out_ms as milliseconds.
+std::optional<std::string> readTimeout(std::string_view name, std::string_view value, int& out_ms) {
+  int seconds = 0;
+  auto error = readNumber(name, value, 1, 3600, seconds);
+  if (!error) out_ms = seconds * 1000;
+  return error;
+}
+
 /// The flags that take a value; applyValue() handles exactly these.
 bool takesValue(std::string_view name) {
   for (std::string_view known :
@@ -166,18 +174,8 @@ std::optional<std::string> applyValue(ServerConfig& config, std::string_view nam
     if (!error) config.port = static_cast<std::uint16_t>(port);
     return error;
   }
-  if (name == "--idle-timeout") {
-    int seconds = 0;
-    auto error = readNumber(name, value, 1, 3600, seconds);
-    if (!error) config.idle_timeout_ms = seconds * 1000;
-    return error;
-  }
-  if (name == "--frame-timeout") {
-    int seconds = 0;
-    auto error = readNumber(name, value, 1, 3600, seconds);
-    if (!error) config.frame_timeout_ms = seconds * 1000;
-    return error;
-  }
+  if (name == "--idle-timeout") return readTimeout(name, value, config.idle_timeout_ms);
+  if (name == "--frame-timeout") return readTimeout(name, value, config.frame_timeout_ms);
   if (name == "--stage") return readNumber(name, value, 1, 4, config.stage);
   if (name == "--parcel-lockers") {
     return readNumber(name, value, 1, 999, config.services.parcel_lockers);
