@@ -8,7 +8,11 @@
 #     no attempt to game the grader (tests/cheats/*.patch applied to a copy of
 #     starter/) scores more than it in any lab;
 #  4. batch mode grades a folder of three submissions into one CSV row each;
-#  5. each results.json is valid for Gradescope and names the replay seed.
+#  5. each results.json is valid for Gradescope and names the replay seed;
+#  6. points.json fits the tests (every graded test in a promise, each promise
+#     at least 10% of its lab, at least half of every lab's points in promises
+#     with an end-to-end test), and no e2e test executable holds a symbol of
+#     a lab file (scripts/check-e2e-symbols.py).
 # One build directory serves every grade (only the lab files that differ are
 # recompiled), so after the first build each mutant costs seconds.
 #   GRADER_BUILD=DIR   build there (default build-grade/check)
@@ -58,9 +62,15 @@ grade_solution() {
   tests/grade --impl solution --build-dir "$build" --json "$work/solution.json" > "$work/solution.txt"
   tail -n 2 "$work/solution.txt"
   json_check "$work/solution.json" 'data["score"] >= data["max_score"] - 0.01' \
-    "FAIL: the solution does not get full marks (see above)" || { grep -v ' passed$' "$work/solution.txt" | head -n 60; return 1; }
+    "FAIL: the solution does not get full marks (see above)" || { grep -v ' kept (' "$work/solution.txt" | head -n 60; return 1; }
   json_check "$work/solution.json" '"replay: --seed" in data["output"]' \
     "FAIL: results.json does not say how to replay the perturbation seed"
+}
+
+check_points() {
+  echo "=== points.json against the tests, and the e2e executables' symbols ==="
+  tests/grade --check-points --build-dir "$build" || return 1
+  python3 scripts/check-e2e-symbols.py "$build"
 }
 
 # copy_patched FROM PATCH COPY [SUBDIR]: makes COPY, a copy of FROM, and
@@ -115,7 +125,7 @@ grade_starter() {
   for lab in 1 2 3 4 5; do
     grep -q "TODO(lab$lab)" starter/lab/*.cpp || continue
     json_check "$work/starter.json" "lab($lab)[0] == 0" "FAIL: the starter scores points in lab $lab" || {
-      grep "^lab$lab " "$work/starter.txt" | grep ' passed$' | head -n 10
+      grep "^lab$lab " "$work/starter.txt" | grep ' kept (' | head -n 10
       status=1
     }
   done
@@ -146,7 +156,7 @@ grade_cheats() {
     for lab in 1 2 3 4 5; do
       lab_not_above "$work/cheat-$name.json" "$work/starter.json" "$lab" || {
         echo "FAIL: cheat $name scores more than the untouched starter in lab $lab"
-        grep "^lab$lab " "$work/cheat-$name.txt" | grep ' passed$' | head -n 5
+        grep "^lab$lab " "$work/cheat-$name.txt" | grep ' kept (' | head -n 5
         status=1
       }
     done
@@ -191,6 +201,7 @@ EOF
 }
 
 step "grade the solution (TSan, repeat 3)" grade_solution
+step "points.json and e2e symbols" check_points
 step "grade the mutants (one lab each)" grade_mutants
 step "grade the starter" grade_starter
 step "grade the cheats (every lab)" grade_cheats

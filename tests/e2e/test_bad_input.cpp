@@ -43,12 +43,12 @@ class BadInput : public StageTest {};
 Bytes validFrame(Command command, std::uint32_t id) {
   Request request = command == Command::kStatus ? status() : makeRequest(command);
   request.request_id = id;
-  return encodeRequest(request);
+  return judgeFrame(request);
 }
 
 // Reads one reply on @p socket and checks it is BAD_REQUEST.
 void expectBadRequestReply(const Fd& socket) {
-  IncomingReply got = readReply(socket);
+  IncomingReply got = receiveReply(socket);
   ASSERT_EQ(got.io, IoStatus::kOk) << "no reply, read said: " << ioStatusName(got.io);
   ASSERT_EQ(got.error, FrameError::kNone) << "the reply itself is malformed";
   EXPECT_EQ(got.reply.status, Status::kBadRequest);
@@ -113,7 +113,7 @@ TEST_P(BadInput, UnknownCommandIsRefusedButTheConnectionStays) {
     expectBadRequestReply(socket);
 
     ASSERT_TRUE(sendBytes(socket, validFrame(Command::kStatus, 42)));
-    IncomingReply next = readReply(socket);
+    IncomingReply next = receiveReply(socket);
     ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after an unknown command";
     EXPECT_EQ(next.reply.request_id, 42u);
     EXPECT_EQ(next.reply.status, Status::kOk);
@@ -138,7 +138,7 @@ TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
       expectBadRequestReply(socket);
     }
     ASSERT_TRUE(sendBytes(socket, validFrame(Command::kVendingList, 99)));
-    IncomingReply next = readReply(socket);
+    IncomingReply next = receiveReply(socket);
     ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after a bad payload";
     EXPECT_EQ(next.reply.request_id, 99u);
     EXPECT_EQ(next.reply.status, Status::kOk);
@@ -148,7 +148,7 @@ TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
 
 TEST_P(BadInput, NonDigitCodesAreBadRequests) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   for (const char* code : {"12a456", "", "12345", "1234567", " 12345", "-12345"}) {
     SCOPED_TRACE(std::string("code '") + code + "'");
     callExpecting(session, pickupParcel(code), Status::kBadRequest);
@@ -165,11 +165,11 @@ TEST_P(BadInput, AFrameSentByteByByteIsServed) {
   ASSERT_EQ(::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
   Request request = depositParcel();
   request.request_id = 5;
-  for (std::uint8_t byte : encodeRequest(request)) {
+  for (std::uint8_t byte : judgeFrame(request)) {
     ASSERT_TRUE(sendBytes(socket, Bytes{byte}));
     std::this_thread::sleep_for(2ms);
   }
-  IncomingReply got = readReply(socket);
+  IncomingReply got = receiveReply(socket);
   ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
   EXPECT_EQ(got.reply.request_id, 5u);
   EXPECT_EQ(got.reply.status, Status::kOk);
@@ -180,7 +180,7 @@ TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
   const int before = server.openFdCount();
   for (std::size_t cut : {std::size_t{1}, std::size_t{7}, kRequestHeaderSize + 3}) {
     Request request = makeRequest(Command::kParcelPickup, {{"code", "123456"}});
-    Bytes frame = encodeRequest(request);
+    Bytes frame = judgeFrame(request);
     frame.resize(cut);  // a header, or a header and part of its payload
     Fd socket = connectRaw(server.port());
     ASSERT_TRUE(sendBytes(socket, frame));
@@ -218,7 +218,7 @@ TEST_P(BadInput, ATricklingFrameIsAnsweredAndClosedAtTheFrameTimeout) {
   slow.extra_args = {"--frame-timeout", "1"};
   ServerProcess server{slow};
   Fd socket = connectRaw(server.port());
-  const Bytes frame = encodeRequest([] {
+  const Bytes frame = judgeFrame([] {
     Request request = pickupParcel("123456");
     request.request_id = 3;
     return request;
@@ -233,7 +233,7 @@ TEST_P(BadInput, ATricklingFrameIsAnsweredAndClosedAtTheFrameTimeout) {
   }
   ASSERT_TRUE(answered) << "no answer 4 s into a frame trickled in (" << sent << " of " << frame.size()
                         << " bytes sent): a frame needs a deadline (awaitFrame in serveConnection)";
-  IncomingReply got = readReply(socket);
+  IncomingReply got = receiveReply(socket);
   ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
   EXPECT_EQ(got.reply.status, Status::kBadRequest) << fieldOf(got.reply, "message");
   EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s");
@@ -253,7 +253,7 @@ TEST_P(BadInput, PipelinedRequestsAreAnsweredInOrder) {
     }
     ASSERT_TRUE(sendBytes(socket, frames));  // one write: three requests
     for (std::uint32_t id : {7u, 8u, 9u}) {
-      IncomingReply got = readReply(socket);
+      IncomingReply got = receiveReply(socket);
       ASSERT_EQ(got.io, IoStatus::kOk) << "reply " << id << ": " << ioStatusName(got.io);
       EXPECT_EQ(got.reply.request_id, id);
       EXPECT_EQ(got.reply.status, Status::kOk);

@@ -3,7 +3,7 @@
 /// reply must belong to its own request, no pickup code or locker is ever held
 /// by two clients, and no sale is lost (final stock = start + restocks - buys).
 /// Runs in: the e2e test process: the main thread starts the server and 64
-/// client threads, each with its own ClientSession.
+/// client threads, each with its own JudgeSession.
 ///
 /// Stage 1 serves one client at a time by design, so it is not run here.
 /// Compiled into lab 6's tests too (MC_LAB=6), it runs stage 4 with --pool.
@@ -132,7 +132,7 @@ class LoadClient {
   /// picks up whatever it still holds.
   void run() {
     try {
-      ClientSession session{"127.0.0.1", port_, 10s};
+      JudgeSession session{"127.0.0.1", port_, 10s};
       while (sent_ < kRequestsPerClient) {
         if (Clock::now() >= deadline_) {
           record_.fail(id_, "deadline reached after " + std::to_string(sent_) + " requests");
@@ -150,7 +150,7 @@ class LoadClient {
 
  private:
   // One step of the mix. @return false after a client error.
-  bool runOne(ClientSession& session) {
+  bool runOne(JudgeSession& session) {
     switch (random_() % 5) {
       case 0: return depositOrPickup(session, Service::kParcel);
       case 1: return depositOrPickup(session, Service::kFood);
@@ -163,11 +163,11 @@ class LoadClient {
   std::uint32_t userId() const { return static_cast<std::uint32_t>(1000 + id_); }
 
   // Sends @p request; checks that a reply came for this command and service.
-  std::optional<Reply> send(ClientSession& session, Request request,
+  std::optional<Reply> send(JudgeSession& session, Request request,
                             std::optional<Service> service) {
     Command command = request.command;
     ++sent_;
-    ClientSession::Result result = session.call(std::move(request));
+    JudgeSession::Result result = session.call(std::move(request));
     if (!result.ok) {
       record_.fail(id_, std::string{commandName(command)} + ": " + describe(result));
       return std::nullopt;
@@ -194,14 +194,14 @@ class LoadClient {
   // A parcel or meal step: a deposit when we hold nothing of that kind,
   // otherwise the pickup of what we hold. Holding it across other steps
   // gives other clients time to be (wrongly) handed the same code or locker.
-  bool depositOrPickup(ClientSession& session, Service service) {
+  bool depositOrPickup(JudgeSession& session, Service service) {
     std::optional<Held>& held = service == Service::kParcel ? parcel_ : meal_;
     return held ? pickUp(session, service, held) : deposit(session, service, held);
   }
 
   static std::string kindOf(Service service) { return std::string{serviceName(service)}; }
 
-  bool deposit(ClientSession& session, Service service, std::optional<Held>& held) {
+  bool deposit(JudgeSession& session, Service service, std::optional<Held>& held) {
     const std::string kind = kindOf(service);
     Request request = service == Service::kParcel ? depositParcel(userId()) : depositFood(userId());
     std::optional<Reply> stored = send(session, std::move(request), service);
@@ -221,7 +221,7 @@ class LoadClient {
   }
 
   // Our own code: OK, the same locker, every time.
-  bool pickUp(ClientSession& session, Service service, std::optional<Held>& held) {
+  bool pickUp(JudgeSession& session, Service service, std::optional<Held>& held) {
     const std::string kind = kindOf(service);
     Held mine = std::move(*held);
     held.reset();
@@ -238,7 +238,7 @@ class LoadClient {
     return true;
   }
 
-  bool buyOne(ClientSession& session) {
+  bool buyOne(JudgeSession& session) {
     const std::string& product = kProducts[random_() % kProducts.size()];
     std::optional<Reply> reply = send(session, buy(product, userId()), Service::kVending);
     if (!reply) return false;
@@ -253,7 +253,7 @@ class LoadClient {
     return true;
   }
 
-  bool listAll(ClientSession& session) {
+  bool listAll(JudgeSession& session) {
     std::optional<Reply> reply = send(session, listProducts(), Service::kVending);
     if (!reply) return false;
     std::optional<std::vector<Product>> products = parseCatalogue(*reply);
@@ -264,7 +264,7 @@ class LoadClient {
     return true;
   }
 
-  bool askStatus(ClientSession& session) {
+  bool askStatus(JudgeSession& session) {
     std::optional<Reply> reply = send(session, status(), std::nullopt);
     if (!reply) return false;
     std::optional<long> occupied = intFieldOf(*reply, "parcel.occupied");
@@ -325,7 +325,7 @@ void runMixedLoad(ServerOptions options, const std::string& label) {
   options.food_slots = kLockers;
   ServerProcess server{options};
 
-  ClientSession admin = server.connect();
+  JudgeSession admin = server.connect();
   std::map<std::string, int> initial = stockByProduct(admin);
   ASSERT_EQ(initial.size(), kProducts.size());
   std::map<std::string, int> restocked;

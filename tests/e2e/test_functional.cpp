@@ -26,7 +26,7 @@ class Functional : public StageTest {};
 
 TEST_P(Functional, ParcelDepositThenPickupOnce) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply stored = callExpecting(session, depositParcel(7), Status::kOk);
   std::string locker = fieldOf(stored, "locker");
@@ -44,7 +44,7 @@ TEST_P(Functional, ParcelDepositThenPickupOnce) {
 
 TEST_P(Functional, FoodDepositThenPickupOnce) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply stored = callExpecting(session, depositFood(3), Status::kOk);
   std::string slot = fieldOf(stored, "locker");
@@ -60,7 +60,7 @@ TEST_P(Functional, FoodDepositThenPickupOnce) {
 
 TEST_P(Functional, WrongCodesAreRefused) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
   Reply food = callExpecting(session, depositFood(), Status::kOk);
@@ -85,7 +85,7 @@ TEST_P(Functional, FullAtCapacityUntilAPickup) {
   small.parcel_lockers = 3;
   small.food_slots = 2;
   ServerProcess server{small};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   std::set<std::string> lockers;
   std::vector<std::string> codes;
@@ -108,7 +108,7 @@ TEST_P(Functional, FullAtCapacityUntilAPickup) {
 
 TEST_P(Functional, ListShowsTheDefaultCatalogue) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply listed = callExpecting(session, listProducts(), Status::kOk);
   std::optional<std::vector<Product>> products = parseCatalogue(listed);
@@ -122,7 +122,7 @@ TEST_P(Functional, ListShowsTheDefaultCatalogue) {
 
 TEST_P(Functional, BuyDecrementsStock) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   EXPECT_EQ(fieldOf(bought, "product"), "A1");
@@ -135,7 +135,7 @@ TEST_P(Functional, BuyDecrementsStock) {
 
 TEST_P(Functional, OutOfStockAfterTheLastOne) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   for (int left = 4; left >= 0; --left) {  // B3 (Sandwich) starts with 5
     Reply bought = callExpecting(session, buy("B3"), Status::kOk);
@@ -147,7 +147,7 @@ TEST_P(Functional, OutOfStockAfterTheLastOne) {
 
 TEST_P(Functional, UnknownProductIsRefused) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   callExpecting(session, buy("Z9"), Status::kUnknownProduct);
   callExpecting(session, buy("A9"), Status::kUnknownProduct);
@@ -159,7 +159,7 @@ TEST_P(Functional, UnknownProductIsRefused) {
 
 TEST_P(Functional, RestockRefillsAProduct) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   for (int i = 0; i < 5; ++i) callExpecting(session, buy("B3"), Status::kOk);
   callExpecting(session, buy("B3"), Status::kOutOfStock);
@@ -178,7 +178,7 @@ TEST_P(Functional, StatusCountsEverything) {
   sized.parcel_lockers = 5;
   sized.food_slots = 4;
   ServerProcess server{sized};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply empty = callExpecting(session, status(), Status::kOk);
   EXPECT_EQ(intFieldOf(empty, "parcel.capacity"), 5);
@@ -206,7 +206,7 @@ TEST_P(Functional, StatusCountsEverything) {
 
 TEST_P(Functional, RepliesNameTheServiceThatServedThem) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
 
   Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
   Reply parcel_pickup = callExpecting(session, pickupParcel(fieldOf(parcel, "code")), Status::kOk);
@@ -249,7 +249,7 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
   std::string parcel_code, parcel_locker, food_code, food_slot;
   {
     ServerProcess first{persistent};
-    ClientSession session = first.connect();
+    JudgeSession session = first.connect();
     Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
     Reply food = callExpecting(session, depositFood(), Status::kOk);
     parcel_code = fieldOf(parcel, "code");
@@ -268,7 +268,7 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
   }
 
   ServerProcess second{persistent};
-  ClientSession session = second.connect();
+  JudgeSession session = second.connect();
   Reply before = callExpecting(session, status(), Status::kOk);
   EXPECT_EQ(intFieldOf(before, "parcel.occupied"), 1);
   EXPECT_EQ(intFieldOf(before, "food.occupied"), 1);

@@ -33,7 +33,7 @@ TEST_P(ServiceProcesses, ExactlyThreeChildrenEachServingOneService) {
   std::vector<pid_t> children = waitForChildren(server, 3);
   ASSERT_EQ(children.size(), 3u) << "the server should have exactly 3 service children";
 
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   Reply parcel = callExpecting(session, depositParcel(), Status::kOk);
   Reply food = callExpecting(session, depositFood(), Status::kOk);
   Reply vending = callExpecting(session, listProducts(), Status::kOk);
@@ -77,7 +77,7 @@ TEST_P(ServiceProcesses, ChildrenHoldOnlyTheirOwnDescriptors) {
   ServerProcess server{leaky};
   std::vector<pid_t> children = waitForChildren(server, 3);
   ASSERT_EQ(children.size(), 3u);
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   callExpecting(session, listProducts(), Status::kOk);  // the children are up and serving
   const std::string inherited = descriptorTargets(server.pid())[200];
   ASSERT_EQ(inherited.rfind("pipe:", 0), 0u) << "the harness did not give the server fd 200: '" << inherited << "'";
@@ -107,7 +107,7 @@ TEST_P(ServiceProcesses, ChildrenDieWithAKilledServer) {
   ServerProcess server{options()};
   std::vector<pid_t> children = waitForChildren(server, 3);
   ASSERT_EQ(children.size(), 3u);
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   callExpecting(session, listProducts(), Status::kOk);
   ASSERT_TRUE(server.stop(SIGKILL).has_value()) << "the server did not die";
   for (pid_t child : children) {

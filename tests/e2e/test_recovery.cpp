@@ -50,9 +50,9 @@ std::optional<Reply> tryServedByNewChild(const ServerProcess& server, const Requ
                                          std::chrono::milliseconds patience) {
   const Clock::time_point deadline = Clock::now() + patience;
   while (Clock::now() < deadline) {
-    ClientSession session = server.connect(5s);
+    JudgeSession session = server.connect(5s);
     const Clock::time_point asked = Clock::now();
-    ClientSession::Result result = session.call(request);
+    JudgeSession::Result result = session.call(request);
     EXPECT_LT(Clock::now() - asked, 3s) << "a request during the restart took too long";
     if (!result.ok) {
       ADD_FAILURE() << "no reply while the child was being restarted: " << describe(result);
@@ -84,14 +84,14 @@ std::vector<int> stagesAmong(std::vector<int> wanted) {
 
 TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
   ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_NE(vending_pid, server.pid());
   ASSERT_TRUE(killAndWaitDead(vending_pid));
 
   Clock::time_point asked = Clock::now();
-  ClientSession::Result after = session.call(buy("A1"));
+  JudgeSession::Result after = session.call(buy("A1"));
   auto took = Clock::now() - asked;
   ASSERT_TRUE(after.ok) << "a buy after the vending child died got no reply: " << describe(after);
   EXPECT_EQ(after.reply.status, Status::kUnavailable) << describe(after);
@@ -99,9 +99,9 @@ TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
 
   // The other services do not depend on the dead one, on this connection or a new one.
   callExpecting(session, depositParcel(), Status::kOk);
-  ClientSession fresh = server.connect(5s);
+  JudgeSession fresh = server.connect(5s);
   callExpecting(fresh, depositFood(), Status::kOk);
-  ClientSession::Result summary = fresh.call(status());  // may say UNAVAILABLE: vending is gone
+  JudgeSession::Result summary = fresh.call(status());  // may say UNAVAILABLE: vending is gone
   EXPECT_TRUE(summary.ok) << "status got no reply: " << describe(summary);
   EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
 
@@ -112,7 +112,7 @@ TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
 
 TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
   ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_NE(vending_pid, server.pid());
@@ -122,7 +122,7 @@ TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
 
   // Right after the kill: an answer at once, OK (already restarted) or UNAVAILABLE.
   const Clock::time_point asked = Clock::now();
-  ClientSession::Result after = session.call(listProducts());
+  JudgeSession::Result after = session.call(listProducts());
   EXPECT_LT(Clock::now() - asked, 3s) << "a request right after the kill took too long";
   ASSERT_TRUE(after.ok) << "a request after the vending child died got no reply: " << describe(after);
   EXPECT_TRUE(after.reply.status == Status::kOk || after.reply.status == Status::kUnavailable) << describe(after);
@@ -151,7 +151,7 @@ TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
 
 TEST_P(DeadChildIsRestarted, DepositSurvivesTheParcelChildsDeath) {
   ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   Reply stored = callExpecting(session, depositParcel(), Status::kOk);
   const std::string code = fieldOf(stored, "code");
   ASSERT_TRUE(looksLikeCode(code)) << code;
@@ -163,8 +163,8 @@ TEST_P(DeadChildIsRestarted, DepositSurvivesTheParcelChildsDeath) {
   {
     const Clock::time_point deadline = Clock::now() + 5s;
     while (!probe && Clock::now() < deadline) {
-      ClientSession fresh = server.connect(5s);
-      ClientSession::Result result = fresh.call(pickupParcel(code));
+      JudgeSession fresh = server.connect(5s);
+      JudgeSession::Result result = fresh.call(pickupParcel(code));
       ASSERT_TRUE(result.ok) << "no reply while the parcel child was being restarted: " << describe(result);
       if (result.reply.status == Status::kOk) probe = result.reply;
       else if (result.reply.status != Status::kUnavailable) FAIL() << describe(result);
@@ -174,7 +174,7 @@ TEST_P(DeadChildIsRestarted, DepositSurvivesTheParcelChildsDeath) {
   ASSERT_TRUE(probe.has_value()) << "the parcel service never came back";
   EXPECT_NE(static_cast<pid_t>(probe->served_by.pid), parcel_pid);
   EXPECT_EQ(fieldOf(*probe, "locker"), fieldOf(stored, "locker")) << "the parcel came out of another locker";
-  ClientSession again = server.connect(5s);
+  JudgeSession again = server.connect(5s);
   callExpecting(again, pickupParcel(code), Status::kWrongCode);  // exactly once
 
   std::optional<int> exit = server.stop(SIGTERM);
@@ -200,7 +200,7 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
       << "expected the first child and " << SemaphoreDispatcher::kMaxRestarts << " restarts, then none";
 
   // Down, but answering at once; the other services and a shutdown are unaffected.
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   const Clock::time_point asked = Clock::now();
   callExpecting(session, buy("A1"), Status::kUnavailable);
   EXPECT_LT(Clock::now() - asked, 3s);
@@ -220,14 +220,14 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
 // reply without ever looking whether the child lives hangs here.
 TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_NE(vending_pid, server.pid());
   ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
   ASSERT_TRUE(waitUntilStopped(vending_pid, 5s)) << "the vending child did not stop";
 
-  ClientSession::Result waiting;
+  JudgeSession::Result waiting;
   std::jthread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
   // The buy is in flight once its record waits in the stopped child's pipe: nobody can answer it.
   ASSERT_TRUE(waitUntilPipeHasBytesFor(vending_pid, 5s)) << "the buy never reached the vending child's pipe";
@@ -264,13 +264,13 @@ bool listenerClosedWithin(std::uint16_t port, std::chrono::milliseconds limit) {
 // on a child that is dead but not known to be, until the grace runs out.
 TEST_P(ChildDeath, ChildDyingDuringShutdownStillEndsItsRequest) {
   ServerProcess server{options()};
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
   ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
   ASSERT_TRUE(waitUntilStopped(vending_pid, 5s)) << "the vending child did not stop";
 
-  ClientSession::Result waiting;
+  JudgeSession::Result waiting;
   std::jthread asker([&] { waiting = session.call(buy("A1")); });  // the session's 5 s timeout bounds it
   ASSERT_TRUE(waitUntilPipeHasBytesFor(vending_pid, 5s)) << "the buy never reached the vending child's pipe";
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);

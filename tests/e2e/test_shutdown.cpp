@@ -99,11 +99,11 @@ bool acceptableUnderShutdown(Status status) {
 // One client: calls until the server goes away (or the test says stop).
 void runClient(int id, std::uint16_t port, LoadState& state) {
   try {
-    ClientSession session{"127.0.0.1", port, 10s};
+    JudgeSession session{"127.0.0.1", port, 10s};
     for (int step = 0; !state.stop; ++step) {
       Request request = loadRequest(id, step);
       Command command = request.command;
-      ClientSession::Result result = session.call(std::move(request));
+      JudgeSession::Result result = session.call(std::move(request));
       Clock::time_point ended = Clock::now();
       if (state.signalled) {
         Clock::time_point signalled{Clock::duration{state.signal_time.load()}};
@@ -198,7 +198,7 @@ TEST_P(Shutdown, IdleServerStopsAtOnce) {
   ServerOptions options;
   options.stage = GetParam();
   ServerProcess server{options};
-  ClientSession idle = server.connect();  // an open, silent connection must not delay the exit
+  JudgeSession idle = server.connect();  // an open, silent connection must not delay the exit
   Clock::time_point signalled = Clock::now();
   std::optional<int> exit = server.stop(SIGTERM, 5s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
@@ -223,7 +223,7 @@ TEST_P(Shutdown, ClientThatNeverPausesCannotHoldTheServer) {
   for (int i = 0; i < 64; ++i) {
     Request request = listProducts();
     request.request_id = static_cast<std::uint32_t>(i + 1);
-    const Bytes frame = encodeRequest(request);
+    const Bytes frame = judgeFrame(request);
     burst.insert(burst.end(), frame.begin(), frame.end());
   }
   std::atomic<bool> done{false};

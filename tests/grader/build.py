@@ -118,11 +118,14 @@ def copy_if_changed(source: Path, target: Path) -> bool:
 
 def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
               extra_tests: Path | None) -> tuple[bool, str]:
-    """cmake configure, once per build directory and settings (the build
-    re-runs it by itself when a CMakeLists.txt changes)."""
+    """cmake configure, once per build directory and settings, and again
+    when a CMakeLists.txt is newer than the cache (the build would re-run it
+    by itself, but only after make has looked for targets that may be new)."""
     cache = build_dir / "CMakeCache.txt"
     extra = str(extra_tests.resolve()) if extra_tests else ""
-    if cache.is_file():
+    lists = [root / "CMakeLists.txt", root / "tests" / "CMakeLists.txt"]
+    if cache.is_file() and all(not path.is_file() or path.stat().st_mtime <= cache.stat().st_mtime
+                               for path in lists):
         text = cache.read_text()
         if f"MC_SUBMISSION_LAB_DIR:PATH={stage}\n" in text and f"MC_EXTRA_TESTS_DIR:PATH={extra}\n" in text:
             return True, ""
@@ -141,7 +144,8 @@ def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
 
 def targets_for(labs: list[int], sanitize: str, extra_tests: Path | None) -> list[str]:
     targets = [f"cabinetd_{TREE}", f"cabinet_{TREE}"]
-    targets += [f"lab{lab}_tests_{TREE}" for lab in labs]
+    targets += [f"lab{lab}_tests_{TREE}" for lab in labs]       # unit: link the lab files
+    targets += [f"lab{lab}_e2e_tests_{TREE}" for lab in labs]   # end to end: the judge only
     if extra_tests:
         targets += [f"lab{lab}_extra_tests_{TREE}" for lab in labs
                     if any((extra_tests / f"lab{lab}").glob("*.cpp"))]

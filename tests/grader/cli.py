@@ -53,6 +53,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="with --batch: a build directory per student (a re-run then recompiles "
                              "nothing, at ~200 MB a student); default: one for the whole batch, "
                              "where each student recompiles only the lab files that differ")
+    parser.add_argument("--check-points", action="store_true",
+                        help="check points.json against the tests a grade built in --build-dir, and exit")
     parser.add_argument("--points", type=Path, default=ROOT / "tests" / "points.json",
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -117,7 +119,6 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
     if not shorts:
         result.items.append(Item(lab, "tests", 0.0, result.max_score, "no tests found for this lab"))
         return result, []
-    shares = points.share(lab, shorts)
     concurrent = [short for short in shorts if points.is_concurrency(short)]
     workdir = build_dir / "grade-runs" / f"lab{lab}"
     fork_reports = workdir / "forks"
@@ -144,20 +145,19 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
         runs += runner.run_ctest(build_dir, concurrent, [], lab, repeat=args.repeat, env=env,
                                  timeout=timeout, workdir=workdir / "concurrency", progress=show, log=say)
     by_short = {run.short: run for run in runs}
-    failures = 0
+    outcomes: dict[str, tuple[bool, str, str]] = {}  # short -> (passed, verdict, detail)
     for short in shorts:
         run = by_short.get(short)
-        label = short.split(".", 1)[1]
         if run is None:
-            result.items.append(Item(lab, label, 0.0, shares[short], "did not run"))
-            failures += 1
+            outcomes[short] = (False, "did not run", "")
             continue
         verdict, detail = diagnose.verdict(run)
         if not run.passed and short in concurrent and args.repeat > 1:
             detail = (detail + "\n" if detail else "") + f"(failed within {args.repeat} runs)"
-        result.items.append(Item(lab, label, shares[short] if run.passed else 0.0, shares[short],
-                                 verdict, detail))
-        failures += not run.passed
+        outcomes[short] = (run.passed, verdict, detail)
+    failures = sum(not passed for passed, _verdict, _detail in outcomes.values())
+    result.items += promise_items(lab, points, shorts, outcomes)
+    result.notes += test_notes(lab, points, shorts, outcomes, runner.end_to_end_tests(build_dir, lab))
     timed_out = any(run.hang for run in runs)
     for kind, findings in group(hygiene.audit(before, build_dir / "bin", fork_reports, timed_out)).items():
         cost = points.hygiene.get(kind, 0.0)
@@ -170,6 +170,79 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
     progress.say(f"[lab{lab}] {report.fmt(result.score)}/{report.fmt(result.max_score)} "
                  f"({len(shorts) - failures}/{len(shorts)} tests passed)")
     return result, concurrent
+
+
+def promise_items(lab: int, points: scoring.Points, shorts: list[str],
+                  outcomes: dict[str, tuple[bool, str, str]]) -> list[Item]:
+    """One line per promise: kept (every test it names passed) or broken,
+    with the failing tests and why each failed."""
+    items = []
+    for promise in points.promises_of(lab):
+        judged = [short for short in shorts if promise.judges(short)]
+        failed = [short for short in judged if not outcomes[short][0]]
+        if not judged:
+            items.append(Item(lab, promise.name, 0.0, promise.points, "no test found for this promise"))
+            continue
+        if not failed:
+            items.append(Item(lab, promise.name, promise.points, promise.points,
+                              f"kept ({len(judged)} test{'s' * (len(judged) > 1)} passed)"))
+            continue
+        lines = []
+        for short in failed[:6]:
+            _passed, verdict, detail = outcomes[short]
+            lines.append(f"- {short.split('.', 1)[1]}: {verdict}")
+            lines += ["    " + line for line in detail.splitlines()[:12]]
+        if len(failed) > 6:
+            lines.append(f"- ... and {len(failed) - 6} more")
+        if promise.handout:
+            lines.append(f"(handout: {promise.handout})")
+        items.append(Item(lab, promise.name, 0.0, promise.points,
+                          f"broken: {len(failed)} of {len(judged)} tests failed", "\n".join(lines)))
+    return items
+
+
+def test_notes(lab: int, points: scoring.Points, shorts: list[str],
+               outcomes: dict[str, tuple[bool, str, str]], e2e: set[str]) -> list[str]:
+    """The tests that scored nothing on their own: provided code's, and any
+    in no promise (a points.json mistake, which --check-points catches)."""
+    notes = []
+    provided = [short for short in shorts if points.is_provided(short)]
+    if provided:
+        broken = [short.split(".", 1)[1] for short in provided if not outcomes[short][0]]
+        notes.append(f"{len(provided)} tests of the provided code ran (0 points): "
+                     + (f"{len(broken)} failed: {', '.join(broken[:4])}" if broken else "all passed"))
+    loose = [short for short in shorts if not points.is_provided(short)
+             and not any(promise.judges(short) for promise in points.promises_of(lab))]
+    if loose:
+        notes.append(f"{len(loose)} tests are in no promise (0 points): {', '.join(loose[:4])}")
+    outside = points.points_judged_outside(lab, shorts, e2e)
+    notes.append(f"{report.fmt(outside)} of {report.fmt(points.lab_points(lab))} points are judged from "
+                 f"outside your code too (promises with an end-to-end test)")
+    return notes
+
+
+def check_points(root: Path, args, points: scoring.Points, progress: Progress) -> int:
+    """--check-points: points.json against the tests a build holds."""
+    if not args.build_dir:
+        raise util.GradeError("--check-points needs --build-dir: a folder tests/grade has built in")
+    build_dir = args.build_dir.resolve()
+    bad = 0
+    for lab in ([args.lab] if args.lab else ALL_LABS):
+        shorts = [runner.short_name(name) for name in runner.list_tests(build_dir, lab)]
+        e2e = runner.end_to_end_tests(build_dir, lab)
+        problems = points.problems(lab, shorts, e2e) if shorts else [f"no tests in {build_dir}"]
+        outside = points.points_judged_outside(lab, shorts, e2e)
+        print(f"lab{lab}: {len(points.promises_of(lab))} promises, {len(shorts)} tests "
+              f"({len(e2e)} end to end), {report.fmt(outside)}/{report.fmt(points.lab_points(lab))} "
+              f"points with an end-to-end test: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
+        for promise in points.promises_of(lab):
+            judged = [short for short in shorts if promise.judges(short)]
+            print(f"  {report.fmt(promise.points):>3}  {len(judged):>3} tests "
+                  f"({sum(short in e2e for short in judged)} e2e)  {promise.name[:90]}")
+        for problem in problems:
+            print("  PROBLEM: " + problem)
+        bad += bool(problems)
+    return 1 if bad else 0
 
 
 def group(findings: list[hygiene.Finding]) -> dict[str, list[str]]:
@@ -299,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             if not shutil.which(tool):
                 raise util.GradeError(f"{tool} is not installed")
         points = scoring.load(args.points)
+        if args.check_points:
+            return check_points(ROOT, args, points, progress)
         if args.batch:
             return grade_batch(ROOT, args, points, progress)
         results, notes, seconds = grade(ROOT, args.impl, args, points, progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from pathlib import Path
 
 from .scoring import LabResult
@@ -18,12 +19,14 @@ def fmt(value: float) -> str:
 def table(title: str, labs: list[LabResult], header_notes: list[str]) -> str:
     """The score table: lab, test, points, verdict; details under failures."""
     lines = [title, *header_notes, ""]
-    lines.append(f"{'lab':<5} {'test':<{NAME_WIDTH}} {'points':>11}  verdict")
+    lines.append(f"{'lab':<5} {'promise':<{NAME_WIDTH}} {'points':>11}  verdict")
     for lab in labs:
         for item in lab.items:
-            name = item.name if len(item.name) <= NAME_WIDTH else item.name[:NAME_WIDTH - 1] + "…"
+            # A promise is a sentence: wrapped, with points and verdict on its first line.
+            name, *more = textwrap.wrap(item.name, NAME_WIDTH) or [""]
             points = f"{fmt(item.score)}/{fmt(item.max_score)}" if item.max_score else fmt(item.score)
             lines.append(f"lab{item.lab:<2} {name:<{NAME_WIDTH}} {points:>11}  {item.verdict}")
+            lines += [f"{'':<5} {line}" for line in more]
             if item.detail and item.verdict != "passed":
                 lines += ["        " + line for line in item.detail.splitlines()]
         for note in lab.notes:

@@ -73,6 +73,19 @@ def list_tests(build_dir: Path, lab: int) -> list[str]:
     return [match.group(1).rstrip() for match in re.finditer(r"Test\s+#\d+: (.*)", done.stdout)]
 
 
+def end_to_end_tests(build_dir: Path, lab: int) -> set[str]:
+    """Short names of lab @p lab's tests whose executable is an end-to-end
+    one (labN_e2e_tests_TREE: it links no lab file; tests/CMakeLists.txt)."""
+    done = subprocess.run(["ctest", "--test-dir", str(build_dir), "--show-only=json-v1", "-L", f"^lab{lab}$",
+                           "-R", f"^{TREE}\\."], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        tests = json.loads(done.stdout).get("tests", [])
+    except ValueError:
+        return set()
+    return {short_name(test["name"]) for test in tests
+            if test.get("command") and re.match(r"lab\d+_e2e_tests_", os.path.basename(test["command"][0]))}
+
+
 # ---------------------------------------------------------------------------
 # The watchdog
 # ---------------------------------------------------------------------------
@@ -117,7 +130,7 @@ class Watchdog(threading.Thread):
 def test_key(argv: list[str]) -> str:
     """'lab2.Suite.Test' from a test process's command line, '' if unknown."""
     binary = os.path.basename(argv[0]) if argv else ""
-    match = re.match(r"(lab\d+)_(?:extra_)?tests_", binary)
+    match = re.match(r"(lab\d+)_(?:extra_|e2e_)?tests_", binary)
     flt = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--gtest_filter=")), "")
     return f"{match.group(1)}.{flt}" if match and flt else ""
 

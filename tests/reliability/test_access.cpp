@@ -53,7 +53,7 @@ TEST_P(Access, CodesAreSixRandomDigitsAndUniqueAmongOccupiedCompartments) {
   ServerOptions many = options();
   many.parcel_lockers = 300;
   ServerProcess server{many};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   std::set<std::string> codes;
   std::set<char> first_digits;
   for (int i = 0; i < 300; ++i) {
@@ -71,14 +71,14 @@ TEST_P(Access, CodesAreSixRandomDigitsAndUniqueAmongOccupiedCompartments) {
 
 TEST_P(Access, WrongCodesLockTheUserOutEvenForTheRightCode) {
   ServerProcess server{options({"--lockout-attempts", "3", "--lockout-seconds", "2"})};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   const std::string code = fieldOf(callExpecting(session, depositParcel(1), Status::kOk), "code");
   for (int i = 0; i < 3; ++i) callExpecting(session, pickupBy(66, otherCode(code)), Status::kWrongCode);
 
   Reply locked = callExpecting(session, pickupBy(66, code), Status::kLockedOut);
   EXPECT_TRUE(fieldOf(locked, "locker").empty()) << "a lockout reply opened a locker";
   // Per user, not per connection: a new connection does not help.
-  ClientSession fresh = server.connect();
+  JudgeSession fresh = server.connect();
   callExpecting(fresh, pickupBy(66, code), Status::kLockedOut);
   // Other users are not affected, and the parcel is still there after the lockout.
   callExpecting(fresh, pickupBy(67, otherCode(code)), Status::kWrongCode);
@@ -87,7 +87,7 @@ TEST_P(Access, WrongCodesLockTheUserOutEvenForTheRightCode) {
   Status status = Status::kLockedOut;
   while (status == Status::kLockedOut && Clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
-    ClientSession::Result result = fresh.call(pickupBy(66, code));
+    JudgeSession::Result result = fresh.call(pickupBy(66, code));
     ASSERT_TRUE(result.ok) << result.error;
     status = result.reply.status;
   }
@@ -96,14 +96,14 @@ TEST_P(Access, WrongCodesLockTheUserOutEvenForTheRightCode) {
 
 TEST_P(Access, BruteForceGetsAtMostTheAllowedGuesses) {
   ServerProcess server{options()};  // the defaults: 5 wrong codes, 60 s
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   callExpecting(session, depositParcel(1), Status::kOk);
   int wrong = 0;
   int locked = 0;
   for (int guess = 0; guess < 200; ++guess) {
     char code[8];
     std::snprintf(code, sizeof code, "%06d", guess * 4999 % 1000000);
-    ClientSession::Result result = session.call(pickupBy(9, code));
+    JudgeSession::Result result = session.call(pickupBy(9, code));
     ASSERT_TRUE(result.ok) << result.error;
     if (result.reply.status == Status::kOk) continue;  // a lucky hit: possible, not likely
     wrong += result.reply.status == Status::kWrongCode;
@@ -115,7 +115,7 @@ TEST_P(Access, BruteForceGetsAtMostTheAllowedGuesses) {
 
 TEST_P(Access, ParcelAndFoodLockOutSeparately) {
   ServerProcess server{options({"--lockout-attempts", "2"})};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   const std::string meal = fieldOf(callExpecting(session, depositFood(1), Status::kOk), "code");
   callExpecting(session, pickupBy(5, otherCode(meal)), Status::kWrongCode);
   callExpecting(session, pickupBy(5, otherCode(meal)), Status::kWrongCode);
@@ -131,7 +131,7 @@ TEST_P(Access, StatusAndRestockNeedTheStaffPin) {
   ServerOptions staffed = options();
   staffed.staff_pin = "7391";
   ServerProcess server{staffed};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   for (std::optional<std::string> pin : {std::optional<std::string>{}, std::optional<std::string>{""},
                                          std::optional<std::string>{"7390"},
                                          std::optional<std::string>{"73911"},
@@ -156,7 +156,7 @@ TEST_P(Access, WithoutAStaffPinStaffCommandsAreForbiddenForEveryone) {
   ServerOptions open = options();
   open.staff_pin = "";  // cabinetd started without --staff-pin
   ServerProcess server{open};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   callExpecting(session, status(), Status::kForbidden);
   callExpecting(session, withPin(Command::kStatus, ""), Status::kForbidden);
   callExpecting(session, restock("A1", 5), Status::kForbidden);

@@ -69,7 +69,7 @@ struct Trial {
 };
 
 /// One client thread's connection: made when needed, dropped after any
-/// failure (ClientSession may not be used again then).
+/// failure (JudgeSession may not be used again then).
 ///
 /// Each client's request ids are its own (client @p index sends
 /// (index + 1) * 2^24, then the next...), so a reply that reaches the wrong
@@ -81,10 +81,10 @@ class Connection {
 
   /// @brief Sends @p request. @return its result, or nullopt if no connection
   /// could be made for kReconnectPatience (then nothing was sent).
-  std::optional<ClientSession::Result> call(Request request) {
+  std::optional<JudgeSession::Result> call(Request request) {
     if (!session_ && !reconnect()) return std::nullopt;
     const Command command = request.command;
-    ClientSession::Result result = session_->call(std::move(request));
+    JudgeSession::Result result = session_->call(std::move(request));
     ++next_id_;
     if (result.not_ours) {
       run_.ledger.violation("client " + std::to_string(index_) + " sent " + std::string(commandName(command)) +
@@ -112,11 +112,11 @@ class Connection {
   Trial& run_;
   const int index_;
   std::uint32_t next_id_;  // the id of this client's next request, whatever its session
-  std::optional<ClientSession> session_;
+  std::optional<JudgeSession> session_;
 };
 
 // The three ways a reply can end an operation (ledger.hpp).
-bool isUnknown(const ClientSession::Result& result) {
+bool isUnknown(const JudgeSession::Result& result) {
   return !result.ok || result.reply.status == Status::kUnavailable || result.reply.status == Status::kInternalError;
 }
 
@@ -154,8 +154,8 @@ class Client {
     return send(listProducts()).has_value();
   }
 
-  std::optional<ClientSession::Result> send(Request request) {
-    std::optional<ClientSession::Result> result = connection_.call(std::move(request));
+  std::optional<JudgeSession::Result> send(Request request) {
+    std::optional<JudgeSession::Result> result = connection_.call(std::move(request));
     if (!result) {
       run_.ledger.violation("client " + std::to_string(user_) + " could not reconnect");
       return std::nullopt;
@@ -317,11 +317,11 @@ int killChildrenFor(Trial& run, pid_t server, std::chrono::milliseconds length, 
 
 // Calls @p request until it is served (not UNAVAILABLE, not lost), for 10 s
 // at most: right after the load the last killed child may still be starting.
-ClientSession::Result callWhenServed(const ServerProcess& server, const Request& request) {
+JudgeSession::Result callWhenServed(const ServerProcess& server, const Request& request) {
   const Clock::time_point deadline = Clock::now() + std::chrono::seconds(10);
-  ClientSession::Result result;
+  JudgeSession::Result result;
   while (Clock::now() < deadline) {
-    ClientSession session = server.connect(std::chrono::seconds(5));
+    JudgeSession session = server.connect(std::chrono::seconds(5));
     result = session.call(request);
     if (result.ok && result.reply.status != Status::kUnavailable) return result;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -348,7 +348,7 @@ void checkDeposits(const ServerProcess& server, const Ledger& ledger, Checked& c
   for (const auto& [key, deposit] : ledger.deposits()) {
     if (deposit.fate == Ledger::Fate::kPickedUp) continue;
     ++user;
-    ClientSession::Result opened = callWhenServed(server, pickupOf(key, user));
+    JudgeSession::Result opened = callWhenServed(server, pickupOf(key, user));
     ASSERT_TRUE(opened.ok) << describeKey(key) << ": " << describe(opened);
     if (deposit.fate == Ledger::Fate::kPickupUnknown) {
       EXPECT_TRUE(opened.reply.status == Status::kOk || opened.reply.status == Status::kWrongCode)
@@ -360,7 +360,7 @@ void checkDeposits(const ServerProcess& server, const Ledger& ledger, Checked& c
                                                 << deposit.locker << " (acknowledged by pid " << deposit.acked_by
                                                 << "): " << describe(opened);
     EXPECT_EQ(fieldOf(opened.reply, "locker"), deposit.locker) << describeKey(key);
-    ClientSession::Result again = callWhenServed(server, pickupOf(key, user));
+    JudgeSession::Result again = callWhenServed(server, pickupOf(key, user));
     ASSERT_TRUE(again.ok) << describeKey(key) << ": " << describe(again);
     EXPECT_EQ(again.reply.status, Status::kWrongCode) << describeKey(key) << " opened twice";
     ++checked.deposits_opened;
@@ -370,7 +370,7 @@ void checkDeposits(const ServerProcess& server, const Ledger& ledger, Checked& c
 // stock now = stock before - acknowledged buys - k, with 0 <= k <= unknown buys.
 void checkStock(const ServerProcess& server, const Ledger& ledger, const std::map<std::string, int>& before,
                 Checked& checked) {
-  ClientSession::Result listed = callWhenServed(server, listProducts());
+  JudgeSession::Result listed = callWhenServed(server, listProducts());
   ASSERT_TRUE(listed.ok && listed.reply.status == Status::kOk) << describe(listed);
   const auto products = parseCatalogue(listed.reply);
   ASSERT_TRUE(products.has_value()) << describe(listed);
@@ -386,7 +386,7 @@ void checkStock(const ServerProcess& server, const Ledger& ledger, const std::ma
 
 // Restocks every product (a staff operation) and returns the stock after it.
 std::map<std::string, int> restockAll(const ServerProcess& server) {
-  ClientSession session = server.connect(std::chrono::seconds(5));
+  JudgeSession session = server.connect(std::chrono::seconds(5));
   for (const std::string& product : kProducts) {
     for (int round = 0; round < kRestockRounds; ++round)
       callExpecting(session, restock(product, kRestockPerProduct), Status::kOk);

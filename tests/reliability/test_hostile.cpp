@@ -45,7 +45,7 @@ constexpr bool kUnderSanitizer = false;
 // A request frame for @p request with id @p id (staff commands carry the PIN).
 Bytes frameOf(Request request, std::uint32_t id) {
   request.request_id = id;
-  return encodeRequest(request);
+  return judgeFrame(request);
 }
 
 // A raw header followed by @p payload.
@@ -57,7 +57,7 @@ Bytes rawFrame(const RawHeader& header, const std::string& payload = "") {
 
 // Reads one reply on @p socket and checks its status.
 void expectReply(const Fd& socket, Status want) {
-  IncomingReply got = readReply(socket);
+  IncomingReply got = receiveReply(socket);
   ASSERT_EQ(got.io, IoStatus::kOk) << "no reply, read said: " << ioStatusName(got.io);
   ASSERT_EQ(got.error, FrameError::kNone) << "the reply itself is malformed";
   EXPECT_EQ(got.reply.status, want) << fieldOf(got.reply, "message");
@@ -181,7 +181,7 @@ TEST_P(Hostile, UnknownCommandsAreRefusedButTheConnectionStays) {
 
 TEST_P(Hostile, NonDigitCodesAreBadRequests) {
   ServerProcess server{options()};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   for (const std::string& code :
        {std::string{"12a456"}, std::string{""}, std::string{"12345"}, std::string{"1234567"},
         std::string{" 12345"}, std::string{"-12345"}, std::string{"+12345"}, std::string{"0x1234"},
@@ -206,7 +206,7 @@ TEST_P(Hostile, AFrameInSingleBytesIsServed) {
       ASSERT_TRUE(sendBytes(socket, Bytes{byte}));
       std::this_thread::sleep_for(2ms);
     }
-    IncomingReply got = readReply(socket);
+    IncomingReply got = receiveReply(socket);
     ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
     EXPECT_EQ(got.reply.request_id, id);
     EXPECT_EQ(got.reply.status, Status::kOk);
@@ -274,7 +274,7 @@ TEST_P(Hostile, ATricklingClientIsAnsweredAndClosedAtTheFrameTimeout) {
       all_answered = false;
       if (sent[i] < frame.size() && sendBytes(tricklers[i], Bytes{frame[sent[i]]})) ++sent[i];
       pollfd readable{tricklers[i].get(), POLLIN, 0};
-      if (::poll(&readable, 1, 0) == 1) answers[i] = readReply(tricklers[i]);
+      if (::poll(&readable, 1, 0) == 1) answers[i] = receiveReply(tricklers[i]);
     }
     if (all_answered) break;
     std::this_thread::sleep_for(100ms);
@@ -299,7 +299,7 @@ TEST_P(Hostile, AFrameStartedButNeverFinishedIsAnsweredWithoutAHeader) {
   Fd socket = connectRaw(server.port());
   const Bytes frame = frameOf(depositParcel(), 9);
   ASSERT_TRUE(sendBytes(socket, Bytes(frame.begin(), frame.begin() + 5)));  // part of the header
-  IncomingReply got = readReply(socket);
+  IncomingReply got = receiveReply(socket);
   ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
   EXPECT_EQ(got.reply.status, Status::kBadRequest);
   EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s");
@@ -376,23 +376,23 @@ TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
   limited.extra_args = {"--max-connections", "4"};
   ServerProcess server{limited};
 
-  std::vector<ClientSession> holders;
+  std::vector<JudgeSession> holders;
   for (int i = 0; i < 4; ++i) {
     holders.push_back(server.connect());
     callExpecting(holders.back(), listProducts(), Status::kOk);  // each is being served
   }
   // The fifth: one BUSY frame, unasked, then the close.
   Fd fifth = connectRaw(server.port());
-  IncomingReply busy = readReply(fifth);
+  IncomingReply busy = receiveReply(fifth);
   ASSERT_EQ(busy.io, IoStatus::kOk) << "no BUSY frame: " << ioStatusName(busy.io);
   EXPECT_EQ(busy.reply.status, Status::kBusy);
   EXPECT_EQ(busy.reply.served_by.service, Service::kServer);
   EXPECT_EQ(fieldOf(busy.reply, "message"), "server busy: 4 connections");
   EXPECT_TRUE(waitForClose(fifth, 3s));
 
-  // ClientSession shows the notice as a BUSY reply, not as a broken stream.
-  ClientSession sixth = server.connect();
-  ClientSession::Result result = sixth.call(status());
+  // JudgeSession shows the notice as a BUSY reply, not as a broken stream.
+  JudgeSession sixth = server.connect();
+  JudgeSession::Result result = sixth.call(status());
   ASSERT_TRUE(result.ok) << result.error;
   EXPECT_EQ(result.reply.status, Status::kBusy);
   EXPECT_TRUE(result.connection_closed);
@@ -403,8 +403,8 @@ TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
   const Clock::time_point deadline = Clock::now() + 5s;
   bool served = false;
   while (!served && Clock::now() < deadline) {
-    ClientSession next = server.connect();
-    ClientSession::Result again = next.call(listProducts());
+    JudgeSession next = server.connect();
+    JudgeSession::Result again = next.call(listProducts());
     served = again.ok && again.reply.status == Status::kOk;
     if (!served) std::this_thread::sleep_for(20ms);  // the permit comes back when the thread ends
   }
@@ -423,7 +423,7 @@ TEST_P(Hostile, ABurstOfHundredsIsAnsweredNotStalled) {
   for (int i = 0; i < kClients; ++i) ASSERT_TRUE(sendBytes(sockets[i], frameOf(listProducts(), 1)));
   int ok = 0;
   for (const Fd& socket : sockets) {
-    IncomingReply got = readReply(socket);  // SO_RCVTIMEO bounds each wait
+    IncomingReply got = receiveReply(socket);  // SO_RCVTIMEO bounds each wait
     ok += got.io == IoStatus::kOk && got.reply.status == Status::kOk;
   }
   EXPECT_EQ(ok, kClients) << "a burst within --max-connections must be served in full";
@@ -441,7 +441,7 @@ Answers askEach(const std::vector<Fd>& sockets, const std::string& busy_message)
   Answers answers;
   for (const Fd& socket : sockets) {
     (void)sendBytes(socket, frameOf(listProducts(), 1));
-    IncomingReply got = readReply(socket);  // SO_RCVTIMEO bounds each wait
+    IncomingReply got = receiveReply(socket);  // SO_RCVTIMEO bounds each wait
     if (got.io != IoStatus::kOk) continue;
     answers.served += got.reply.status == Status::kOk;
     answers.busy += got.reply.status == Status::kBusy && fieldOf(got.reply, "message") == busy_message;
@@ -506,7 +506,7 @@ TEST_P(Hostile, AnIdleConnectionIsClosedAndTheClientCanReconnect) {
   ServerOptions idle = options();
   idle.idle_timeout_s = 1;
   ServerProcess server{idle};
-  ClientSession session = server.connect();
+  JudgeSession session = server.connect();
   callExpecting(session, listProducts(), Status::kOk);
   EXPECT_TRUE(waitForClose(session.socket(), 4s)) << "an idle connection stayed open";
   EXPECT_TRUE(isServed(server.port()));
@@ -568,11 +568,11 @@ TEST(ConnectionLimitUnit, BusyReplyAndFileLimit) {
   EXPECT_EQ(busy.request_id, 0u);
   EXPECT_EQ(static_cast<int>(busy.command), 0);
   EXPECT_EQ(fieldOf(busy, "message"), "server busy: 7 connections");
-  EXPECT_TRUE(ClientSession::isBusyNotice(busy));
+  EXPECT_TRUE(JudgeSession::isBusyNotice(busy));
   const Reply no_thread = noThreadReply();
   EXPECT_EQ(no_thread.request_id, 0u);
   EXPECT_EQ(fieldOf(no_thread, "message"), "server busy: no thread for a new connection");
-  EXPECT_TRUE(ClientSession::isBusyNotice(no_thread)) << "the client must show it as BUSY, not as a stray reply";
+  EXPECT_TRUE(JudgeSession::isBusyNotice(no_thread)) << "the client must show it as BUSY, not as a stray reply";
   EXPECT_EQ(connectionsWithinFileLimit(3, 10), 3) << "a small wish fits";
   EXPECT_EQ(connectionsWithinFileLimit(1 << 30, 1 << 30), 1) << "never below one";
 }

@@ -25,14 +25,14 @@ TEST(ProtocolRules, LockerNamesWidenToThreeDigitsFrom100Compartments) {
   ServerOptions small;
   small.parcel_lockers = 99;
   ServerProcess two_digits{small};
-  ClientSession session = two_digits.connect(5s);
+  JudgeSession session = two_digits.connect(5s);
   EXPECT_EQ(fieldOf(callExpecting(session, depositParcel(), Status::kOk), "locker"), "P-01");
 
   ServerOptions large;
   large.parcel_lockers = 100;
   large.food_slots = 100;
   ServerProcess three_digits{large};
-  ClientSession wide = three_digits.connect(5s);
+  JudgeSession wide = three_digits.connect(5s);
   EXPECT_EQ(fieldOf(callExpecting(wide, depositParcel(), Status::kOk), "locker"), "P-001");
   EXPECT_EQ(fieldOf(callExpecting(wide, depositFood(), Status::kOk), "locker"), "F-001");
 }
@@ -40,7 +40,7 @@ TEST(ProtocolRules, LockerNamesWidenToThreeDigitsFrom100Compartments) {
 // Rule: a request field given twice counts once, the first time.
 TEST(ProtocolRules, TheFirstOfRepeatedKeysWins) {
   ServerProcess server;
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   const std::string code = fieldOf(callExpecting(session, depositParcel(), Status::kOk), "code");
   const std::string other = code == "000000" ? "000001" : "000000";
   callExpecting(session, makeRequest(Command::kParcelPickup, {{"code", other}, {"code", code}}), Status::kWrongCode);
@@ -51,7 +51,7 @@ TEST(ProtocolRules, TheFirstOfRepeatedKeysWins) {
 // service and its process); an error in the frame is the server's (service 0).
 TEST(ProtocolRules, FieldErrorsAreTheServicesFrameErrorsTheServers) {
   ServerProcess server;
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   const Reply field_error = callExpecting(session, pickupParcel("12ab56"), Status::kBadRequest);
   EXPECT_EQ(field_error.served_by.service, Service::kParcel);
   EXPECT_NE(field_error.served_by.pid, static_cast<std::uint32_t>(server.pid())) << "a service child answers it";
@@ -60,7 +60,7 @@ TEST(ProtocolRules, FieldErrorsAreTheServicesFrameErrorsTheServers) {
   RawHeader unknown;
   unknown.command = 99;
   ASSERT_TRUE(sendBytes(raw, encodeRawHeader(unknown)));
-  IncomingReply frame_error = readReply(raw);
+  IncomingReply frame_error = receiveReply(raw);
   ASSERT_EQ(frame_error.io, IoStatus::kOk) << ioStatusName(frame_error.io);
   EXPECT_EQ(frame_error.reply.status, Status::kBadRequest);
   EXPECT_EQ(frame_error.reply.served_by.service, Service::kServer);
@@ -71,7 +71,7 @@ TEST(ProtocolRules, FieldErrorsAreTheServicesFrameErrorsTheServers) {
 // allowed within the four ("05" is 5), no sign, no spaces.
 TEST(ProtocolRules, QuantityMayHaveLeadingZerosWithinFourDigits) {
   ServerProcess server;
-  ClientSession session = server.connect(5s);
+  JudgeSession session = server.connect(5s);
   auto restockBy = [](const std::string& qty) {
     return makeRequest(Command::kVendingRestock, {{"product", "A1"}, {"qty", qty}, {"pin", kTestStaffPin}});
   };
@@ -101,15 +101,15 @@ TEST(ProtocolRules, StageOneServesOneConnectionAtATime) {
   ServerOptions iterative;
   iterative.stage = 1;
   ServerProcess server{iterative};
-  ClientSession first = server.connect(5s);
+  JudgeSession first = server.connect(5s);
   callExpecting(first, listProducts(), Status::kOk);
-  ClientSession second = server.connect(500ms);  // the backlog takes it; nobody reads it
-  const ClientSession::Result waited = second.call(listProducts());
+  JudgeSession second = server.connect(500ms);  // the backlog takes it; nobody reads it
+  const JudgeSession::Result waited = second.call(listProducts());
   EXPECT_FALSE(waited.ok) << "answered while the first client was still connected";
-  { ClientSession gone = std::move(first); }  // the first leaves: now the second is served
+  { JudgeSession gone = std::move(first); }  // the first leaves: now the second is served
   pollfd answered{second.socket().get(), POLLIN, 0};
   ASSERT_EQ(::poll(&answered, 1, 5000), 1) << "the second client was not served after the first left";
-  const IncomingReply late = readReply(second.socket());
+  const IncomingReply late = receiveReply(second.socket());
   ASSERT_EQ(late.io, IoStatus::kOk) << ioStatusName(late.io);
   EXPECT_EQ(late.reply.status, Status::kOk);
   EXPECT_EQ(late.reply.command, Command::kVendingList);

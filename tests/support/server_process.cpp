@@ -32,7 +32,7 @@
 #include <system_error>
 #include <thread>
 
-#include "robust_io.hpp"
+#include "judge.hpp"
 
 #ifndef MC_CABINETD
 #error "MC_CABINETD must name the cabinetd binary under test"
@@ -95,7 +95,7 @@ void becomeSubreaperOnce() {
 // DANGER: runs in the child between fork() and exec(). The test process may
 // have other threads (holding malloc's lock, say), so only async-signal-safe
 // calls are allowed here: no allocation, no iostreams, no exceptions.
-[[noreturn]] void execInChild(char* const argv[], int stdout_fd, int stderr_fd,
+[[noreturn]] void execInChild(char* const argv[], char* const envp[], int stdout_fd, int stderr_fd,
                               int max_open_files, int max_address_mib, int inherited_fd) {
   // A clean signal state: an ignored SIGPIPE would be inherited across exec
   // and hide exactly the bug the bad-input tests look for.
@@ -125,8 +125,19 @@ void becomeSubreaperOnce() {
     const rlimit limit{bytes, bytes};
     if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
   }
-  ::execv(argv[0], argv);
+  ::execve(argv[0], argv, envp);
   ::_exit(127);  // exec failed
+}
+
+// The test process's environment minus GoogleTest's variables: GTEST_OUTPUT
+// names the report the grader trusts, and the program we start (a student's
+// server or client) has no business knowing where it is.
+std::vector<std::string> environmentForPrograms() {
+  std::vector<std::string> kept;
+  for (char** entry = environ; *entry; ++entry) {
+    if (std::strncmp(*entry, "GTEST_", 6) != 0) kept.emplace_back(*entry);
+  }
+  return kept;
 }
 
 // Forks and execs argv with the given stdout and stderr, and (if > 0) at most
@@ -138,11 +149,15 @@ pid_t spawnProgram(const std::vector<std::string>& args, int stdout_fd, int stde
   std::vector<char*> argv;
   for (std::string& arg : copy) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> environment = environmentForPrograms();
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
 
   std::scoped_lock lock{spawned_mutex};  // so leftovers() never sees it unregistered
   pid_t pid = ::fork();
   if (pid < 0) throwErrno("fork");
-  if (pid == 0) execInChild(argv.data(), stdout_fd, stderr_fd, max_open_files, max_address_mib, inherited_fd);  // never returns
+  if (pid == 0) execInChild(argv.data(), envp.data(), stdout_fd, stderr_fd, max_open_files, max_address_mib, inherited_fd);  // never returns
   spawned.insert(pid);
   return pid;
 }
@@ -397,7 +412,7 @@ void ServerProcess::readListeningLine() {
     if (ready < 0 && errno != EINTR) throwErrno("poll");
     if (ready <= 0) continue;  // EINTR or timeout: the loop re-checks the deadline
     char c = 0;
-    if (readExactly(stdout_pipe_, &c, 1) != IoStatus::kOk) {
+    if (receiveBytes(stdout_pipe_, &c, 1) != IoStatus::kOk) {
       throw std::runtime_error("cabinetd closed stdout before 'listening on': '" + line + "'");
     }
     if (c == '\n') break;
@@ -425,8 +440,8 @@ std::string ServerProcess::stdoutAfterListening() {
   }
 }
 
-ClientSession ServerProcess::connect(std::chrono::milliseconds timeout) const {
-  return ClientSession{"127.0.0.1", port_, timeout};
+JudgeSession ServerProcess::connect(std::chrono::milliseconds timeout) const {
+  return JudgeSession{"127.0.0.1", port_, timeout};
 }
 
 std::vector<pid_t> ServerProcess::childPids() const {
@@ -518,7 +533,7 @@ ProgramResult runProgram(const std::vector<std::string>& argv, std::chrono::mill
     for (int i = 0; i < 2; ++i) {
       if (waiting[i].revents == 0) continue;
       char c = 0;  // one byte at a time: small outputs, and never blocks
-      if (readExactly(*streams[i], &c, 1) == IoStatus::kOk) {
+      if (receiveBytes(*streams[i], &c, 1) == IoStatus::kOk) {
         *sinks[i] += c;
       } else {
         streams[i]->reset();  // EOF

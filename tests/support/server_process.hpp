@@ -7,7 +7,7 @@
 ///
 /// Usage:
 ///   mc::test::ServerProcess server({.stage = 3});
-///   mc::ClientSession session = server.connect();
+///   mc::test::JudgeSession session = server.connect();
 ///   ...
 ///   EXPECT_EQ(server.stop(SIGTERM), 0);   // exit status 0 within 5 s
 ///
@@ -32,7 +32,7 @@
 #include <thread>
 #include <vector>
 
-#include "client_session.hpp"
+#include "judge.hpp"
 #include "fd.hpp"
 
 namespace mc::test {
@@ -120,7 +120,7 @@ class ServerProcess {
 
   /// @brief A new client connection to this server.
   /// @throws std::system_error if connecting fails.
-  ClientSession connect(std::chrono::milliseconds timeout = 10s) const;
+  JudgeSession connect(std::chrono::milliseconds timeout = 10s) const;
 
   /// @brief Pids of the server's child processes right now (zombies included).
   std::vector<pid_t> childPids() const;

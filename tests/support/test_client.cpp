@@ -13,7 +13,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "robust_io.hpp"
+#include "judge.hpp"
 #include "socket_timeouts.hpp"
 #include "server_process.hpp"
 
@@ -57,9 +57,9 @@ Request status() { return makeRequest(Command::kStatus, {{"pin", kTestStaffPin}}
 // Replies
 // ---------------------------------------------------------------------------
 
-Reply callExpecting(ClientSession& session, Request request, Status want) {
+Reply callExpecting(JudgeSession& session, Request request, Status want) {
   Command command = request.command;
-  ClientSession::Result result = session.call(std::move(request));
+  JudgeSession::Result result = session.call(std::move(request));
   EXPECT_TRUE(result.ok) << commandName(command) << ": " << describe(result);
   if (!result.ok) return Reply{};
   EXPECT_EQ(result.reply.status, want) << describe(result);
@@ -84,7 +84,7 @@ std::optional<long> intFieldOf(const Reply& reply, std::string_view key) {
   return value;
 }
 
-std::string describe(const ClientSession::Result& result) {
+std::string describe(const JudgeSession::Result& result) {
   if (!result.ok) return "client error: " + result.error;
   const Reply& reply = result.reply;
   std::ostringstream text;
@@ -143,8 +143,8 @@ std::optional<std::vector<Product>> parseCatalogue(const Reply& reply) {
   return products;
 }
 
-std::map<std::string, int> stockByProduct(ClientSession& session) {
-  ClientSession::Result listed = session.call(listProducts());
+std::map<std::string, int> stockByProduct(JudgeSession& session) {
+  JudgeSession::Result listed = session.call(listProducts());
   if (!listed.ok || listed.reply.status != Status::kOk) {
     ADD_FAILURE() << "list failed: " << describe(listed);
     return {};
@@ -161,8 +161,8 @@ std::map<std::string, int> stockByProduct(ClientSession& session) {
 
 ::testing::AssertionResult isServed(std::uint16_t port) {
   try {
-    ClientSession session{"127.0.0.1", port, std::chrono::seconds(10)};
-    ClientSession::Result result = session.call(status());
+    JudgeSession session{"127.0.0.1", port, std::chrono::seconds(10)};
+    JudgeSession::Result result = session.call(status());
     if (!result.ok || result.reply.status != Status::kOk) {
       return ::testing::AssertionFailure() << "a fresh client was not served: " << describe(result);
     }
@@ -251,7 +251,7 @@ Bytes encodeRawHeader(const RawHeader& header) {
 }
 
 bool sendBytes(const Fd& socket, const Bytes& bytes) {
-  return writeAll(socket, bytes.data(), bytes.size());
+  return sendAllBytes(socket, bytes.data(), bytes.size());
 }
 
 bool waitForClose(const Fd& socket, std::chrono::milliseconds timeout) {
@@ -263,7 +263,7 @@ bool waitForClose(const Fd& socket, std::chrono::milliseconds timeout) {
     int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
     if (ready <= 0) continue;  // EINTR or timeout: re-check the deadline
     char byte = 0;
-    IoStatus io = readExactly(socket, &byte, 1);
+    IoStatus io = receiveBytes(socket, &byte, 1);
     if (io == IoStatus::kClosed || io == IoStatus::kTruncated) return true;  // EOF
     if (io == IoStatus::kError) return true;                                 // reset
     // kOk: the server sent something; keep draining until it closes.

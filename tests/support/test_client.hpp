@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "client_session.hpp"
+#include "judge.hpp"
 #include "fd.hpp"
 #include "frame_io.hpp"
 #include "protocol.hpp"
@@ -45,7 +45,7 @@ Request status();  ///< carries kTestStaffPin (server_process.hpp)
 /// @brief Calls @p request and records a gtest failure unless a reply came
 /// with status @p want and the request's command echoed.
 /// @return the reply (default-constructed if none came).
-Reply callExpecting(ClientSession& session, Request request, Status want);
+Reply callExpecting(JudgeSession& session, Request request, Status want);
 
 /// @brief Test names "stage1" ... for INSTANTIATE_TEST_SUITE_P over stages.
 std::string stageName(const ::testing::TestParamInfo<int>& info);
@@ -77,7 +77,7 @@ std::optional<long> intFieldOf(const Reply& reply, std::string_view key);
 
 /// @brief One line for failure messages: status, fields and who served it,
 /// or the client's error.
-std::string describe(const ClientSession::Result& result);
+std::string describe(const JudgeSession::Result& result);
 
 /// One product as the catalogue lists it.
 struct Product {
@@ -97,7 +97,7 @@ std::optional<std::vector<Product>> parseCatalogue(const Reply& reply);
 
 /// @brief Lists the catalogue and returns stock by product code; empty on failure
 /// (with a gtest failure recorded).
-std::map<std::string, int> stockByProduct(ClientSession& session);
+std::map<std::string, int> stockByProduct(JudgeSession& session);
 
 /// @brief A fresh connection to @p port gets an OK reply to `status`.
 ::testing::AssertionResult isServed(std::uint16_t port);

@@ -130,7 +130,7 @@ TEST(CabinetdFloor, AnswersThroughAChildWithoutStoringAnything) {
     options.extra_args = {"--data-dir", data.path().string(), "--stage", "4", "--quiet"};
     options.extra_args.insert(options.extra_args.end(), mode.begin(), mode.end());
     ServerProcess floor{options};
-    ClientSession session{"127.0.0.1", floor.port(), std::chrono::seconds(10)};
+    JudgeSession session{"127.0.0.1", floor.port(), std::chrono::seconds(10)};
 
     const Reply deposit = callExpecting(session, depositParcel(7), Status::kOk);
     const std::string code = fieldOf(deposit, "code");

@@ -60,7 +60,7 @@ TEST_P(Trace, EveryRequestsHopsAreRecordedInOrder) {
   options.extra_args = {"--trace", file.string()};
   ServerProcess server{options};
   {
-    ClientSession session = server.connect();
+    JudgeSession session = server.connect();
     Reply stored = callExpecting(session, depositParcel(), Status::kOk);
     callExpecting(session, pickupParcel(fieldOf(stored, "code")), Status::kOk);
     callExpecting(session, depositFood(), Status::kOk);
