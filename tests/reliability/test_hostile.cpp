@@ -24,19 +24,13 @@
 
 #include "connection_limit.hpp"
 #include "server_process.hpp"
+#include "server_probes.hpp"
 #include "test_client.hpp"
 
 namespace mc::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Built with AddressSanitizer or ThreadSanitizer (the server too, then).
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderSanitizer = true;
-#else
-constexpr bool kUnderSanitizer = false;
-#endif
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -70,52 +64,6 @@ void expectRefusedAndClosed(std::uint16_t port, const Bytes& bytes) {
   ASSERT_TRUE(sendBytes(socket, bytes));
   expectReply(socket, Status::kBadRequest);
   EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a broken stream open";
-}
-
-// True once a fresh client is served again, polled for @p limit at most.
-bool servedAgainWithin(const ServerProcess& server, std::chrono::milliseconds limit) {
-  return pollUntil(limit, 50ms, [&server] { return static_cast<bool>(isServed(server.port())); });
-}
-
-// A number from /proc/PID/status ("Threads:", ...); -1 if missing.
-long procStatusValue(pid_t pid, const std::string& key) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(file, line)) {
-    if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
-  }
-  return -1;
-}
-
-// User + system CPU time of @p pid so far, in clock ticks (/proc/PID/stat).
-long cpuTicks(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  std::getline(file, text);
-  std::istringstream rest{text.substr(text.rfind(')') + 2)};  // state is field 3
-  std::string skip;
-  for (int field = 3; field < 14; ++field) rest >> skip;
-  long utime = 0, stime = 0;
-  rest >> utime >> stime;
-  return utime + stime;
-}
-
-// Waits until @p measure() <= @p limit, at most @p timeout. @return the last value.
-template <class Measure>
-long waitUntilAtMost(Measure measure, long limit, std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  long value = measure();
-  while (value > limit && Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-    value = measure();
-  }
-  return value;
-}
-
-// The server warmed up (threads, databases, children), then quiet for a moment.
-void warmUp(const ServerProcess& server) {
-  ASSERT_TRUE(isServed(server.port()));
-  std::this_thread::sleep_for(200ms);
 }
 
 class Hostile : public StageTest {};
@@ -370,47 +318,6 @@ TEST_P(Hostile, ConnectAndCloseStormLeavesNoDescriptorsOrThreads) {
 // Load limits
 // ---------------------------------------------------------------------------
 
-TEST_P(Hostile, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
-  if (GetParam() == 1) GTEST_SKIP() << "stage 1 serves one client at a time by design";
-  ServerOptions limited = options();
-  limited.extra_args = {"--max-connections", "4"};
-  ServerProcess server{limited};
-
-  std::vector<JudgeSession> holders;
-  for (int i = 0; i < 4; ++i) {
-    holders.push_back(server.connect());
-    callExpecting(holders.back(), listProducts(), Status::kOk);  // each is being served
-  }
-  // The fifth: one BUSY frame, unasked, then the close.
-  Fd fifth = connectRaw(server.port());
-  IncomingReply busy = receiveReply(fifth);
-  ASSERT_EQ(busy.io, IoStatus::kOk) << "no BUSY frame: " << ioStatusName(busy.io);
-  EXPECT_EQ(busy.reply.status, Status::kBusy);
-  EXPECT_EQ(busy.reply.served_by.service, Service::kServer);
-  EXPECT_EQ(fieldOf(busy.reply, "message"), "server busy: 4 connections");
-  EXPECT_TRUE(waitForClose(fifth, 3s));
-
-  // JudgeSession shows the notice as a BUSY reply, not as a broken stream.
-  JudgeSession sixth = server.connect();
-  JudgeSession::Result result = sixth.call(status());
-  ASSERT_TRUE(result.ok) << result.error;
-  EXPECT_EQ(result.reply.status, Status::kBusy);
-  EXPECT_TRUE(result.connection_closed);
-
-  // The holders were not disturbed, and a place freed is a place reused.
-  callExpecting(holders.front(), status(), Status::kOk);
-  holders.pop_back();
-  const Clock::time_point deadline = Clock::now() + 5s;
-  bool served = false;
-  while (!served && Clock::now() < deadline) {
-    JudgeSession next = server.connect();
-    JudgeSession::Result again = next.call(listProducts());
-    served = again.ok && again.reply.status == Status::kOk;
-    if (!served) std::this_thread::sleep_for(20ms);  // the permit comes back when the thread ends
-  }
-  EXPECT_TRUE(served) << "a freed place was never given to a new client";
-}
-
 // True once a fresh client is served, tried every 50 ms for @p limit: the
 // server's threads and descriptors come back as the clients that held them leave.
 
@@ -427,79 +334,6 @@ TEST_P(Hostile, ABurstOfHundredsIsAnsweredNotStalled) {
     ok += got.io == IoStatus::kOk && got.reply.status == Status::kOk;
   }
   EXPECT_EQ(ok, kClients) << "a burst within --max-connections must be served in full";
-}
-
-// Sends one list request on each socket and counts the answers: served (OK),
-// or told BUSY with @p busy_message. A client turned away on connecting has
-// its BUSY waiting already; Linux keeps it for us to read even after our
-// request draws a reset from the closed socket.
-struct Answers {
-  int served = 0;
-  int busy = 0;
-};
-Answers askEach(const std::vector<Fd>& sockets, const std::string& busy_message) {
-  Answers answers;
-  for (const Fd& socket : sockets) {
-    (void)sendBytes(socket, frameOf(listProducts(), 1));
-    IncomingReply got = receiveReply(socket);  // SO_RCVTIMEO bounds each wait
-    if (got.io != IoStatus::kOk) continue;
-    answers.served += got.reply.status == Status::kOk;
-    answers.busy += got.reply.status == Status::kBusy && fieldOf(got.reply, "message") == busy_message;
-  }
-  return answers;
-}
-
-TEST_P(Hostile, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
-  if (GetParam() == 1) GTEST_SKIP() << "stage 1 serves one client at a time by design";
-  ServerOptions starved = options();
-  starved.max_open_files = 128;  // the server keeps 64 for itself: 64 connections
-  ServerProcess server{starved};
-  warmUp(server);
-
-  std::vector<Fd> sockets;
-  for (int i = 0; i < 120; ++i) sockets.push_back(connectRaw(server.port(), 3s));
-  const Answers answers = askEach(sockets, "server busy: 64 connections");
-  EXPECT_GT(answers.served, 0);
-  EXPECT_GT(answers.busy, 0) << "with 128 descriptors, not all 120 can be served";
-  EXPECT_EQ(answers.served + answers.busy, 120) << "every client gets an answer: served or BUSY";
-
-  // Held connections idle now: the server must sleep, not spin on accept.
-  const long cpu_before = cpuTicks(server.pid());
-  std::vector<Fd> more;
-  for (int i = 0; i < 20; ++i) more.push_back(connectRaw(server.port(), 3s));
-  std::this_thread::sleep_for(1s);
-  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-  EXPECT_LT(cpuTicks(server.pid()) - cpu_before, ticks_per_second / 4) << "busy loop while full";
-
-  sockets.clear();
-  more.clear();
-  EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
-  ASSERT_TRUE(server.running());
-}
-
-// No thread can be had for a new connection (here: too little address space
-// for more thread stacks). That client is told BUSY and closed, and the server
-// lives on and serves the ones it has and the next ones once threads end.
-TEST_P(Hostile, OutOfThreadsClientsAreToldBusyAndTheServerLives) {
-  if (GetParam() == 1) GTEST_SKIP() << "stage 1 starts no thread per connection";
-  if (kUnderSanitizer) GTEST_SKIP() << "a sanitizer needs far more address space than the limit";
-  ServerOptions cramped = options();
-  cramped.max_address_mib = 160;  // the server itself, and room for a dozen or so stacks
-  ServerProcess server{cramped};
-  warmUp(server);
-
-  std::vector<Fd> sockets;
-  for (int i = 0; i < 100; ++i) sockets.push_back(connectRaw(server.port(), 3s));
-  const Answers answers = askEach(sockets, "server busy: no thread for a new connection");
-  ASSERT_TRUE(server.running()) << "the server died of a thread it could not start";
-  EXPECT_GT(answers.served, 0);
-  EXPECT_GT(answers.busy, 0) << "with " << cramped.max_address_mib << " MiB, not all 100 can have a thread";
-  EXPECT_EQ(answers.served + answers.busy, 100) << "each client is served or told BUSY, none closed unanswered";
-
-  sockets.clear();
-  EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
-  std::optional<int> exit = server.stop(SIGTERM);
-  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
 }
 
 TEST_P(Hostile, AnIdleConnectionIsClosedAndTheClientCanReconnect) {
