@@ -1,16 +1,20 @@
 /// @file test_bad_input.cpp
 /// @brief Clients that break the protocol: garbage bytes, wrong magic,
 /// version or length, unknown commands, garbage payloads, non-digit codes,
-/// half frames, a frame sent byte by byte, vanishing peers, and floods of
-/// empty connections. After each, the server must still serve a
-/// fresh client (and, where the contract says so, the same one).
+/// half frames, a silent client, a frame sent byte by byte, vanishing peers,
+/// floods of empty connections, and a burst of connects while the server is
+/// busy. After each, the server must still serve a fresh client (and, where
+/// the contract says so, the same one).
 /// Runs in: the e2e test process, with raw sockets (test_client.hpp).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,6 +209,76 @@ TEST_P(BadInput, HalfAFrameThenSilenceIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(waitForClose(socket, 5s)) << "the stalled connection was never closed";
   EXPECT_LT(Clock::now() - sent, 4s);
   EXPECT_TRUE(isServed(server.port()));
+}
+
+// A client that connects and never sends a byte. Once a frame has begun,
+// awaitFrame bounds the wait for its rest by itself; the wait for a first
+// byte is bounded only by the socket's receive timeout, which
+// boundBlockingCalls sets. Without it that wait has no end, and in stage 1
+// the whole server waits with it.
+TEST_P(BadInput, ASilentConnectionIsClosedAfterTheIdleTimeout) {
+  ServerOptions idle = options();
+  idle.idle_timeout_s = 1;
+  ServerProcess server{idle};
+  Fd socket = connectRaw(server.port());
+  const Clock::time_point connected = Clock::now();
+  ASSERT_TRUE(waitForClose(socket, 5s))
+      << "a client silent for 5 s was still connected (--idle-timeout 1): the wait for the "
+         "first byte has no bound (boundBlockingCalls in serveConnection)";
+  EXPECT_LT(Clock::now() - connected, 4s);
+  EXPECT_TRUE(isServed(server.port())) << "the server did not serve again after the close";
+}
+
+// Fifty clients connect at once while the server is busy with another one
+// (in stage 1 it serves one connection at a time, so none of them is accepted
+// yet). The kernel completes each handshake and queues the connection until
+// accept(), up to the listen() backlog; once that queue is full it drops
+// further SYNs, and the client retries only after 1 s, 3 s, 7 s ... With the
+// server still busy those retries find the queue full again. So a backlog of
+// 5 leaves all but about 6 of them unconnected however long we wait, and the
+// generous bound below does not make the verdict depend on the machine's speed.
+TEST_P(BadInput, FiftyConnectsWhileBusyAllComplete) {
+  ServerProcess server{options()};
+  JudgeSession busy = server.connect();
+  callExpecting(busy, listProducts(), Status::kOk);  // the server now waits for its next request
+
+  constexpr int kClients = 50;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<Fd> clients;
+  std::vector<pollfd> pending;
+  for (int i = 0; i < kClients; ++i) {
+    Fd client{::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+    ASSERT_TRUE(client) << "socket: " << std::strerror(errno);
+    const int started = ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    ASSERT_TRUE(started == 0 || errno == EINPROGRESS) << "connect: " << std::strerror(errno);
+    pending.push_back({client.get(), POLLOUT, 0});
+    clients.push_back(std::move(client));
+  }
+
+  // A connect has completed once its socket is writable without an error.
+  int connected = 0;
+  const Clock::time_point deadline = Clock::now() + 3s;
+  while (!pending.empty() && Clock::now() < deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    const int ready = ::poll(pending.data(), pending.size(), static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) FAIL() << "poll: " << std::strerror(errno);
+    if (ready <= 0) continue;
+    for (std::size_t i = pending.size(); i-- > 0;) {
+      if (pending[i].revents == 0) continue;
+      int error = 0;
+      socklen_t length = sizeof error;
+      ::getsockopt(pending[i].fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      EXPECT_EQ(error, 0) << "a connect failed: " << std::strerror(error);
+      if (error == 0) ++connected;
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+  EXPECT_EQ(connected, kClients)
+      << "only " << connected << " of " << kClients << " connects completed within 3 s while the "
+      << "server was busy: the listen() backlog is too small (listen(listener, backlog), not 5)";
 }
 
 // A client that sends a byte every 100 ms never lets a read wait for the

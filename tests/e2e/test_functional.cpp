@@ -1,7 +1,11 @@
 /// @file test_functional.cpp
 /// @brief What each command does, on a real cabinetd, in the stage of the lab
-/// being tested (see labStages()).
+/// being tested (see labStages()); and that a restarted server gets its port
+/// back at once.
 /// Runs in: the e2e test process; starts one cabinetd per test.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -10,6 +14,7 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -204,6 +209,29 @@ TEST_P(Functional, StatusCountsEverything) {
   EXPECT_EQ(intFieldOf(busy, "vending.stock"), 72);
 }
 
+// Each service checks the staff PIN itself, so a STATUS without one is
+// refused three times; the merged reply must pass the refusal on (it is OK
+// only if every part is) and keep one sentence per service.
+TEST_P(Functional, StatusWithoutThePinIsForbidden) {
+  ServerProcess server{options()};
+  JudgeSession session = server.connect();
+
+  Reply refused = callExpecting(session, makeRequest(Command::kStatus), Status::kForbidden);
+  EXPECT_EQ(refused.served_by.service, Service::kServer) << "a STATUS reply is the server's merge";
+  const std::string message = fieldOf(refused, "message");
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = message.find("; ", start);
+    parts.push_back(message.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 2;
+  }
+  ASSERT_EQ(parts.size(), 3u) << "one sentence per service, joined by \"; \": '" << message << "'";
+  for (const std::string& part : parts) EXPECT_FALSE(part.empty()) << "'" << message << "'";
+
+  callExpecting(session, status(), Status::kOk);  // with the PIN, on the same connection
+}
+
 TEST_P(Functional, RepliesNameTheServiceThatServedThem) {
   ServerProcess server{options()};
   JudgeSession session = server.connect();
@@ -279,6 +307,60 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
   EXPECT_EQ(fieldOf(parcel, "locker"), parcel_locker);
   Reply food = callExpecting(session, pickupFood(food_code), Status::kOk);
   EXPECT_EQ(fieldOf(food, "locker"), food_slot);
+}
+
+// A port nobody listens on right now: the kernel's choice for a throwaway
+// socket, closed again at once (it never connected, so it leaves no TIME_WAIT).
+// Someone else may take it before we bind it: the caller must allow for that.
+std::uint16_t pickFreePort() {
+  Fd probe{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (!probe) throwErrno("socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  if (::bind(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+    throwErrno("bind");
+  socklen_t length = sizeof address;
+  if (::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    throwErrno("getsockname");
+  return ntohs(address.sin_port);
+}
+
+// A server killed while a client is connected closes that connection first,
+// so its end of it waits in TIME_WAIT (a minute on Linux) once the client
+// closes too. A server restarted on the same port right away must still
+// bind it: that is what SO_REUSEADDR, set before bind, is for.
+TEST_P(Functional, RestartOnTheSamePortRightAway) {
+  std::optional<ServerProcess> first;
+  ServerOptions fixed = options();
+  std::string why_not;
+  for (int attempt = 0; attempt < 3 && !first; ++attempt) {
+    fixed.extra_args = {"--port", std::to_string(pickFreePort())};  // the last --port wins
+    try {
+      first.emplace(fixed);
+    } catch (const std::runtime_error& e) {  // taken in the meantime: choose another
+      why_not = e.what();
+    }
+  }
+  ASSERT_TRUE(first.has_value()) << "no first server on a free port in 3 tries: " << why_not;
+  const std::uint16_t port = first->port();
+  {
+    JudgeSession session = first->connect();
+    callExpecting(session, listProducts(), Status::kOk);
+    ASSERT_TRUE(first->stop(SIGKILL).has_value()) << "the server did not die";
+  }  // the client closes after the server: the server's end goes to TIME_WAIT
+  first.reset();
+
+  std::optional<ServerProcess> second;
+  try {
+    second.emplace(fixed);  // the same port: no second try
+  } catch (const std::runtime_error& e) {
+    FAIL() << "a server restarted on port " << port << " right after the last one did not start "
+           << "(SO_REUSEADDR before bind?): " << e.what();
+  }
+  EXPECT_EQ(second->port(), port);
+  EXPECT_TRUE(isServed(second->port()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, Functional, ::testing::ValuesIn(labStages()), stageName);

@@ -4,6 +4,7 @@
 /// no further request once the server is closing. Real loopback TCP; the
 /// services behind it are a counting stand-in (they are not what is tested).
 /// Runs in: the test process (threads only). Every wait has a timeout.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -48,6 +49,9 @@ TEST(Lab1Connection, TheStopEndsTheWaitForTheNextRequest) {
   connections.closeAllForReading();
   awaitOrAbort(served, 5s, "serveConnection, its socket shut for reading");
   EXPECT_EQ(services.calls, 1);
+  // The loop borrows the client's Fd; closing it is the owner's job, done once.
+  EXPECT_NE(::fcntl(pair.server.get(), F_GETFD), -1)
+      << "serveConnection closed the descriptor it was lent (the caller's Fd owns it)";
 }
 
 // Linux still delivers the data queued on a socket shut for reading, so end of file
