@@ -50,7 +50,7 @@ problems = validate_results(data)
 if problems:
     sys.exit(f"{sys.argv[1]}: invalid results.json: {problems}")
 def lab(n):
-    tests = [t for t in data["tests"] if t["name"].startswith(f"lab{n} ")]
+    tests = [t for t in data["tests"] if t["name"].startswith(f"Lab {n}: ")]
     return max(0.0, sum(t["score"] for t in tests)), sum(t["max_score"] for t in tests)
 if not eval(sys.argv[2]):
     sys.exit(sys.argv[3])
@@ -61,7 +61,7 @@ grade_solution() {
   echo "=== the solution: full marks ==="
   tests/grade --impl solution --build-dir "$build" --json "$work/solution.json" > "$work/solution.txt"
   tail -n 2 "$work/solution.txt"
-  json_check "$work/solution.json" 'data["score"] >= data["max_score"] - 0.01' \
+  json_check "$work/solution.json" 'data["score"] >= data["extra_data"]["max_score"] - 0.01' \
     "FAIL: the solution does not get full marks (see above)" || { grep -v ' kept (' "$work/solution.txt" | head -n 60; return 1; }
   json_check "$work/solution.json" '"replay: --seed" in data["output"]' \
     "FAIL: results.json does not say how to replay the perturbation seed"
@@ -138,7 +138,7 @@ lab_not_above() {
 import json, sys
 def lab(path, n):
     data = json.load(open(path))
-    return max(0.0, sum(t["score"] for t in data["tests"] if t["name"].startswith(f"lab{n} ")))
+    return max(0.0, sum(t["score"] for t in data["tests"] if t["name"].startswith(f"Lab {n}: ")))
 sys.exit(0 if lab(sys.argv[1], int(sys.argv[3])) <= lab(sys.argv[2], int(sys.argv[3])) + 0.01 else 1)
 EOF
 }

@@ -15,9 +15,11 @@ import os
 import random
 import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from . import build, diagnose, hygiene, report, runner, scoring, util
+from . import batch, build, diagnose, hygiene, isolate, report, runner, scoring, util
 from .scoring import Item, LabResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,21 +47,39 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="folder with more GoogleTest files per lab (DIR/lab2/*.cpp ...) to grade too")
     parser.add_argument("--build-dir", type=Path,
                         help="build here (reused between runs) instead of build-grade/<name>-<hash>")
-    parser.add_argument("--jobs", type=int, help="parallel compile jobs (default: the CPU count)")
+    parser.add_argument("--jobs", type=int,
+                        help="parallel compile jobs (default: the CPUs this process may use: affinity, cgroup quota)")
+    parser.add_argument("--time-budget", type=float, metavar="SECONDS",
+                        help="finish within this many seconds, report included: the per-test hang timeout "
+                             "shrinks as the budget runs low, tests not reached score 0 as 'not run' "
+                             "(default: no limit)")
     parser.add_argument("--batch", type=Path, help="grade every submission folder in this folder")
     parser.add_argument("--csv", type=Path, help="with --batch: one row per student here; "
                         "NAME.results.json and NAME.txt are written next to it")
+    parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                        help="with --batch: grade N submissions at a time, each in Linux namespaces of "
+                             "its own (PID, IPC, mount, network); default 1")
+    parser.add_argument("--merge", type=Path, metavar="DIR",
+                        help="merge the NAME.results.json files in DIR (grades made elsewhere) into --csv")
+    parser.add_argument("--in-namespace", choices=["private-tmp", "shared-tmp"], help=argparse.SUPPRESS)
     parser.add_argument("--build-per-student", action="store_true",
                         help="with --batch: a build directory per student (a re-run then recompiles "
                              "nothing, at ~200 MB a student); default: one for the whole batch, "
                              "where each student recompiles only the lab files that differ")
+    parser.add_argument("--prebuild", action="store_true",
+                        help="build everything that does not depend on a submission (plain and TSan) "
+                             "into --build-dir, then exit; Gradescope's setup.sh runs it")
     parser.add_argument("--check-points", action="store_true",
                         help="check points.json against the tests a grade built in --build-dir, and exit")
     parser.add_argument("--points", type=Path, default=ROOT / "tests" / "points.json",
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if bool(args.batch) != bool(args.csv):
-        parser.error("--batch and --csv go together")
+    if bool(args.batch or args.merge) != bool(args.csv):
+        parser.error("--csv goes with --batch or --merge, and they need it")
+    if args.batch and args.merge:
+        parser.error("--batch or --merge, not both")
+    if args.parallel < 1:
+        parser.error("--parallel must be at least 1")
     if args.build_per_student and not args.batch:
         parser.error("--build-per-student goes with --batch")
     if args.repeat < 1:
@@ -103,15 +123,18 @@ def failed_build(labs: list[int], points: scoring.Points, result: build.BuildRes
     results = []
     for lab in labs:
         lab_result = LabResult(lab, points.title(lab), points.lab_points(lab))
-        lab_result.items.append(Item(lab, "build", 0.0, points.lab_points(lab),
-                                     "build failed: the submission does not compile", result.log))
+        verdict = ("not graded: the build did not finish within the time budget"
+                   if result.log.startswith("the build did not finish") else
+                   "build failed: the submission does not compile")
+        lab_result.items.append(Item(lab, "build", 0.0, points.lab_points(lab), verdict, result.log))
         results.append(lab_result)
     return results
 
 
-def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, progress: Progress
-              ) -> tuple[LabResult, list[str]]:
-    """Runs one lab's tests and audits; returns its result and the short
+def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, progress: Progress,
+              stop_at: float = float("inf")) -> tuple[LabResult, list[str]]:
+    """Runs one lab's tests and audits, none after @p stop_at (monotonic:
+    the lab's share of the time budget); returns its result and the short
     names of its concurrency tests (for ThreadSanitizer)."""
     result = LabResult(lab, points.title(lab), points.lab_points(lab))
     names = runner.list_tests(build_dir, lab)
@@ -139,23 +162,31 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
 
     before = hygiene.snapshot()
     runs = runner.run_ctest(build_dir, [], concurrent, lab, repeat=1, env=env, timeout=timeout,
-                            workdir=workdir / "plain", progress=show, log=say)
+                            workdir=workdir / "plain", progress=show, log=say, stop_at=stop_at)
     done_before[0] = len(runs)
-    if concurrent:
+    if concurrent and time.monotonic() < stop_at:
         runs += runner.run_ctest(build_dir, concurrent, [], lab, repeat=args.repeat, env=env,
-                                 timeout=timeout, workdir=workdir / "concurrency", progress=show, log=say)
+                                 timeout=timeout, workdir=workdir / "concurrency", progress=show, log=say,
+                                 stop_at=stop_at)
+    out_of_time = time.monotonic() >= stop_at - 1
     by_short = {run.short: run for run in runs}
     outcomes: dict[str, tuple[bool, str, str]] = {}  # short -> (passed, verdict, detail)
     for short in shorts:
         run = by_short.get(short)
         if run is None:
-            outcomes[short] = (False, "did not run", "")
+            outcomes[short] = (False, "not run: the time budget ran out before it" if out_of_time
+                               else "did not run", "")
             continue
+        if out_of_time and not run.passed and "timeout" in run.reason.lower() and not run.hang:
+            run.budget = True  # ctest's --stop-time ended it
         verdict, detail = diagnose.verdict(run)
         if not run.passed and short in concurrent and args.repeat > 1:
             detail = (detail + "\n" if detail else "") + f"(failed within {args.repeat} runs)"
         outcomes[short] = (run.passed, verdict, detail)
     failures = sum(not passed for passed, _verdict, _detail in outcomes.values())
+    # Only a test that ran and failed may owe its failure to the schedule.
+    perturbed = sum(not passed and not verdict.startswith(("not implemented", "not run", "not finished"))
+                    for passed, verdict, _detail in outcomes.values())
     result.items += promise_items(lab, points, shorts, outcomes)
     result.notes += test_notes(lab, points, shorts, outcomes, runner.end_to_end_tests(build_dir, lab))
     timed_out = any(run.hang for run in runs)
@@ -164,9 +195,11 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
         result.items.append(Item(lab, f"hygiene: {kind.replace('_', ' ')}", -cost, 0.0,
                                  f"-{report.fmt(cost)}: {findings[0]}",
                                  "\n".join(findings[1:6])))
-    if failures and seed is not None:
-        result.notes.append(f"{failures} test(s) failed under perturbation seed {seed}: "
+    if perturbed and seed is not None:
+        result.notes.append(f"{perturbed} test(s) failed under perturbation seed {seed}: "
                             f"replay with --seed {seed}")
+    if out_of_time:
+        result.notes.append("the time budget ran out during this lab: tests not reached score 0")
     progress.say(f"[lab{lab}] {report.fmt(result.score)}/{report.fmt(result.max_score)} "
                  f"({len(shorts) - failures}/{len(shorts)} tests passed)")
     return result, concurrent
@@ -221,6 +254,32 @@ def test_notes(lab: int, points: scoring.Points, shorts: list[str],
     return notes
 
 
+def prebuild(root: Path, args, progress: Progress) -> int:
+    """--prebuild: everything a grade builds that does not depend on the
+    submission (provided code, harness, tests; the plain and the
+    ThreadSanitizer trees), built with the starter's lab files into
+    --build-dir, so that a submission graded there compiles only its own lab
+    files. Gradescope's setup.sh runs it once. Fails loudly (exit 1)."""
+    if not args.build_dir:
+        raise util.GradeError("--prebuild needs --build-dir")
+    labs = [args.lab] if args.lab else ALL_LABS
+    starter = build.resolve_submission(root, "starter")
+    trees = [(args.build_dir.resolve(), "", labs)]
+    tsan_labs = [lab for lab in labs if lab in TSAN_LABS]
+    if tsan_labs and not args.no_tsan:
+        trees.append((Path(str(args.build_dir.resolve()) + "-tsan"), "thread", tsan_labs))
+    for build_dir, sanitize, tree_labs in trees:
+        progress.say(f"prebuild: {build_dir} ({'ThreadSanitizer' if sanitize else 'plain'}, "
+                     f"labs {', '.join(map(str, tree_labs))})")
+        built = build.build(root, starter, build_dir, tree_labs, sanitize=sanitize, jobs=args.jobs,
+                            log=progress.say, extra_tests=args.extra_tests)
+        if not built.ok or built.replaced:
+            progress.say(f"prebuild FAILED in {build_dir}:\n{built.log}")
+            return 1
+        progress.say(f"prebuild: done in {built.seconds:.0f} s")
+    return 0
+
+
 def check_points(root: Path, args, points: scoring.Points, progress: Progress) -> int:
     """--check-points: points.json against the tests a build holds."""
     if not args.build_dir:
@@ -253,27 +312,33 @@ def group(findings: list[hygiene.Finding]) -> dict[str, list[str]]:
 
 
 def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int, list[str]],
-             points: scoring.Points, args, build_dir: Path, progress: Progress) -> list[str]:
+             points: scoring.Points, args, build_dir: Path, progress: Progress,
+             budget: util.Budget) -> list[str]:
     """Builds the ThreadSanitizer tree and charges each lab with a race report."""
     wanted = [lab.lab for lab in labs if lab.lab in TSAN_LABS and concurrent.get(lab.lab) and lab.score > 0]
     if not wanted:
         return []
+    if budget.limited and budget.left() < 45:
+        return ["ThreadSanitizer: skipped, the time budget ran out (nothing charged)"]
     tsan_dir = Path(str(build_dir) + "-tsan")
     progress.say(f"ThreadSanitizer: building labs {', '.join(map(str, wanted))} in {tsan_dir}")
     built = build.build(root, submission, tsan_dir, wanted, sanitize="thread", jobs=args.jobs,
-                        log=progress.say, extra_tests=args.extra_tests)
+                        log=progress.say, extra_tests=args.extra_tests, deadline=budget.deadline())
     if not built.ok:
         return ["ThreadSanitizer build failed (not charged):\n" + util.head(built.log, 10)]
     env = test_env(tsan_dir, None, tsan_dir / "unused")
     env.pop("LD_PRELOAD", None)
-    for lab in labs:
-        if lab.lab not in wanted:
-            continue
+    notes = []
+    for index, lab in enumerate([lab for lab in labs if lab.lab in wanted]):
+        stop_at = budget.share(len(wanted) - index)
         races = runner.run_tsan(
             tsan_dir, lab.lab, concurrent[lab.lab], env=env, timeout=points.timeouts.get("tsan_test", 300),
             workdir=tsan_dir / "grade-runs" / f"lab{lab.lab}",
             progress=lambda done, of, name, n=lab.lab: progress.update(f"[lab{n} TSan] {done}/{of} {name}"),
-            log=progress.say)
+            log=progress.say, stop_at=stop_at)
+        if time.monotonic() >= stop_at - 1:
+            notes.append(f"lab {lab.lab}: ThreadSanitizer cut short by the time budget "
+                         "(reports found so far are charged)")
         if races:
             cost = points.tsan.get(f"lab{lab.lab}", 0.0)
             kinds = sorted({race.kind for race in races})
@@ -283,39 +348,55 @@ def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int
             lab.items.append(Item(lab.lab, "ThreadSanitizer: " + ", ".join(kinds), -cost, 0.0,
                                   f"-{report.fmt(cost)}: ThreadSanitizer: {kinds[0]}", detail))
         progress.say(f"[lab{lab.lab} TSan] {len(races)} report(s)")
-    return []
+    return notes
 
 
 def grade(root: Path, impl: str, args, points: scoring.Points, progress: Progress,
-          build_dir: Path | None = None) -> tuple[list[LabResult], list[str], float]:
-    """Grades one submission. Returns the labs, the report's header notes and the time taken."""
+          build_dir: Path | None = None) -> tuple[list[LabResult], list[str], float, list[str]]:
+    """Grades one submission. Returns the labs, the report's header notes,
+    the time taken, and the folders whose paths a report must not show."""
     timer = util.Timer()
+    budget = util.Budget(args.time_budget)
     submission = build.resolve_submission(root, impl)
     labs = [args.lab] if args.lab else ALL_LABS
     seed = None if args.no_perturb else (args.seed if args.seed is not None else random.randrange(1, 2**31))
     build_dir = (build_dir or args.build_dir or build.default_build_dir(root, submission)).resolve()
-    notes = [f"submission: {submission.lab_dir}",
+    # The report names the submission, never a path: on Gradescope it is a temporary folder.
+    notes = [f"submission: {submission.label}",
              f"schedule perturbation: " + (f"seed {seed} (replay: --seed {seed})" if seed is not None else "off"),
              f"concurrency tests run {args.repeat} time(s); ThreadSanitizer: "
              + ("off (--no-tsan)" if args.no_tsan else "on")]
     progress.say(f"grading {submission.label}: building in {build_dir}")
+    if budget.limited:
+        notes.append(f"time budget: {budget.total:.0f} s")
     built = build.build(root, submission, build_dir, labs, jobs=args.jobs, log=progress.say,
-                        extra_tests=args.extra_tests)
+                        extra_tests=args.extra_tests, deadline=budget.deadline())
     if built.replaced:
         notes.append("did not compile, graded with the starter's version instead: " + ", ".join(built.replaced))
     if not built.ok:
         progress.say("build failed: every lab is graded 0")
-        return failed_build(labs, points, built), notes, timer.seconds()
+        return failed_build(labs, points, built), notes, timer.seconds(), hidden_paths(root, build_dir, submission)
     if built.log:
         notes += ["build: " + line for line in built.log.splitlines()[:20]]
     progress.say(f"built in {built.seconds:.0f} s")
+    # ThreadSanitizer goes last; with a budget, about a quarter of it is kept for it.
+    tsan_keep = 0.25 * budget.total if budget.limited and not args.no_tsan \
+        and any(lab in TSAN_LABS for lab in labs) else 0.0
     results, concurrent = [], {}
-    for lab in labs:
-        lab_result, concurrent[lab] = grade_lab(lab, build_dir, points, args, seed, progress)
+    for index, lab in enumerate(labs):
+        stop_at = budget.share(len(labs) - index, keep=tsan_keep)
+        lab_result, concurrent[lab] = grade_lab(lab, build_dir, points, args, seed, progress, stop_at)
         results.append(lab_result)
     if not args.no_tsan:
-        notes += run_tsan(root, submission, results, concurrent, points, args, build_dir, progress)
-    return results, notes, timer.seconds()
+        notes += run_tsan(root, submission, results, concurrent, points, args, build_dir, progress, budget)
+    return results, notes, timer.seconds(), hidden_paths(root, build_dir, submission)
+
+
+def hidden_paths(root: Path, build_dir: Path, submission) -> list[str]:
+    """Folders a student's report names only relative to (build and staging
+    folders, the temporary copy Gradescope's submission is graded in)."""
+    return [str(build_dir / "lab-src"), str(build_dir) + "-tsan/lab-src", str(submission.lab_dir),
+            str(build_dir) + "-tsan", str(build_dir), str(root), tempfile.gettempdir()]
 
 
 def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) -> int:
@@ -326,6 +407,20 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
     rows = []
     out_dir = args.csv.resolve().parent
     out_dir.mkdir(parents=True, exist_ok=True)
+    why_not = "--build-per-student asked for" if args.build_per_student else isolate.available()
+    if why_not is None:
+        timer = util.Timer()
+        progress.say(f"grading {len(folders)} submissions, {args.parallel} at a time, each in Linux "
+                     f"namespaces of its own")
+        build_root = (args.build_dir or root / "build-grade" / "batch").resolve()
+        results = batch.run_isolated(folders, args, out_dir, build_root, progress.say)
+        maxes = {lab: points.lab_points(lab) for lab in ALL_LABS}
+        rows = [batch.row_from_results(folder.name, results[folder.name], labs, maxes) for folder in folders]
+        report.write_csv(args.csv, rows, labs)
+        progress.say(f"wrote {args.csv} ({len(rows)} students, {timer.seconds():.0f} s) and "
+                     f"NAME.results.json, NAME.txt, NAME.log next to it")
+        return 0
+    progress.say(f"namespaces: not used ({why_not}): grading one submission at a time, unisolated")
     # One build directory serves the whole batch, as /autograder/build does on
     # Gradescope: the provided code and the tests are compiled once, and each
     # student only their lab files that differ from the previous student's
@@ -338,7 +433,7 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
         try:
             per_student = (args.build_dir / folder.name) if args.build_dir else None  # None: the default
             build_dir = shared or per_student
-            results, notes, seconds = grade(root, str(folder), args, points, progress, build_dir)
+            results, notes, seconds, hide = grade(root, str(folder), args, points, progress, build_dir)
         except util.GradeError as error:
             progress.say(f"{folder.name}: not graded: {error}")
             row.update({"total": 0, "max": sum(points.lab_points(lab) for lab in labs),
@@ -347,7 +442,8 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
             continue
         text = report.table(f"MultiCabinet grade: {folder.name}", results, notes)
         (out_dir / f"{folder.name}.txt").write_text(text + "\n")
-        report.write_json(out_dir / f"{folder.name}.results.json", report.results_json(results, notes, seconds))
+        report.write_json(out_dir / f"{folder.name}.results.json",
+                          report.results_json(results, notes, seconds, hide))
         built = not any(item.name == "build" for lab in results for item in lab.items)
         for lab in results:
             row[f"lab{lab.lab}"] = report.fmt(round(lab.score, 2))
@@ -366,6 +462,8 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.in_namespace:  # a batch's worker: first make the namespaces ours
+        isolate.enter(private_tmp=args.in_namespace == "private-tmp")
     progress = Progress()
     try:
         for tool in ("cmake", "ctest"):
@@ -374,14 +472,19 @@ def main(argv: list[str] | None = None) -> int:
         points = scoring.load(args.points)
         if args.check_points:
             return check_points(ROOT, args, points, progress)
+        if args.prebuild:
+            return prebuild(ROOT, args, progress)
+        if args.merge:
+            return batch.merge(args.merge, args.csv, [args.lab] if args.lab else ALL_LABS,
+                               {lab: points.lab_points(lab) for lab in ALL_LABS}, progress.say)
         if args.batch:
             return grade_batch(ROOT, args, points, progress)
-        results, notes, seconds = grade(ROOT, args.impl, args, points, progress)
+        results, notes, seconds, hide = grade(ROOT, args.impl, args, points, progress)
     except util.GradeError as error:
         progress.say(f"grade: {error}")
         return 1
     print(report.table(f"MultiCabinet grade: {args.impl}", results, notes))
     if args.json:
-        report.write_json(args.json, report.results_json(results, notes, seconds))
+        report.write_json(args.json, report.results_json(results, notes, seconds, hide))
         progress.say(f"wrote {args.json}")
     return 0

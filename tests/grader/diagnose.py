@@ -69,6 +69,8 @@ def verdict(run) -> tuple[str, str]:
     if run.unproven:
         return "not counted: " + run.unproven, util.tail(run.output, 6)
     assertion = first_assertion(run.output)
+    if getattr(run, "budget", False):
+        return "not finished: the time budget ran out while it ran", assertion
     if run.hang:
         return "timed out: probable deadlock", run.hang
     if match := _NOT_IMPLEMENTED.search(run.output):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -41,41 +42,103 @@ def table(title: str, labs: list[LabResult], header_notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def results_json(labs: list[LabResult], header_notes: list[str], seconds: float) -> dict:
-    """Gradescope's format: score, max_score, one entry per test and deduction."""
+def scrub(text: str, hide: list[str]) -> str:
+    """@p text without the absolute folders in @p hide: a staged lab file
+    reads lab/server.cpp:42, a build path build/..., a temporary path tmp/...
+    (most specific first: the list's order)."""
+    for folder in hide:
+        folder = folder.rstrip("/")
+        if not folder:
+            continue
+        short = "lab/" if folder.endswith("lab-src") or folder.endswith("/lab") else ""
+        text = text.replace(folder + "/", short)
+    return text
+
+
+def results_json(labs: list[LabResult], header_notes: list[str], seconds: float,
+                 hide: list[str] | None = None) -> dict:
+    """Gradescope's format: score, max_score, one entry per promise (its
+    status, its points, why it was broken) and one per deduction."""
+    hide = hide or []
     tests = []
     for lab in labs:
         for item in lab.items:
             output = item.verdict + ("\n" + item.detail if item.detail else "")
-            tests.append({"name": f"lab{item.lab} {item.name}", "score": round(item.score, 4),
-                          "max_score": round(item.max_score, 4), "output": output,
-                          "visibility": "visible"})
+            tests.append({"name": f"Lab {item.lab}: {item.name}",
+                          "status": "passed" if item.score >= item.max_score and item.score >= 0 else "failed",
+                          "score": round(item.score, 4), "max_score": round(item.max_score, 4),
+                          "output": scrub(output, hide), "visibility": "visible"})
+    maximum = round(sum(lab.max_score for lab in labs), 2)
     return {"score": round(sum(lab.score for lab in labs), 2),
-            "max_score": round(sum(lab.max_score for lab in labs), 2),
             "execution_time": round(seconds),
-            "output": "\n".join(header_notes + [note for lab in labs for note in lab.notes]),
-            "visibility": "visible", "stdout_visibility": "visible",
+            # Gradescope takes the maximum from the assignment; ours is kept for batch tools.
+            "extra_data": {"max_score": maximum,
+                           "labs": {f"lab{lab.lab}": [round(lab.score, 2), lab.max_score] for lab in labs}},
+            "output": scrub("\n".join(header_notes + [f"lab {lab.lab}: {note}" for lab in labs
+                                                      for note in lab.notes]), hide),
+            "visibility": "visible", "stdout_visibility": "hidden",
             "tests": tests}
 
 
+# Gradescope's results.json fields (gradescope-autograders.readthedocs.io, "Autograder
+# Specifications"): what each may hold. Anything else is a mistake of ours.
+_TOP_FIELDS = {"score": (int, float), "execution_time": (int, float),
+               "output": str, "output_format": str, "test_output_format": str, "test_name_format": str,
+               "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list,
+               "leaderboard": list}
+_TEST_FIELDS = {"score": (int, float), "max_score": (int, float), "status": str, "name": str,
+                "name_format": str, "number": str, "output": str, "output_format": str, "tags": list,
+                "visibility": str, "extra_data": dict}
+_VISIBILITY = {"visible", "hidden", "after_due_date", "after_published"}
+_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+
 def validate_results(data: dict) -> list[str]:
-    """Problems with a results.json (empty when it is valid for Gradescope)."""
+    """Problems with a results.json (empty when it is valid for Gradescope):
+    known fields of the right types, statuses and visibilities Gradescope
+    knows, tests that add up to max_score, a score in range, and no
+    absolute path for a student to puzzle over."""
     problems = []
-    for key, kind in (("score", (int, float)), ("max_score", (int, float)), ("tests", list)):
-        if not isinstance(data.get(key), kind):
-            problems.append(f"'{key}' missing or not a {kind}")
-    for index, test in enumerate(data.get("tests", []) if isinstance(data.get("tests"), list) else []):
-        for key, kind in (("name", str), ("score", (int, float)), ("max_score", (int, float)),
-                          ("output", str)):
-            if not isinstance(test.get(key), kind):
-                problems.append(f"tests[{index}]: '{key}' missing or wrong type")
-        if test.get("visibility", "visible") not in ("visible", "hidden", "after_due_date", "after_published"):
+    for key, value in data.items():
+        if key not in _TOP_FIELDS:
+            problems.append(f"unknown field '{key}'")
+        elif not isinstance(value, _TOP_FIELDS[key]):
+            problems.append(f"'{key}' is not a {_TOP_FIELDS[key]}")
+    for key in ("score", "tests"):
+        if key not in data:
+            problems.append(f"'{key}' missing")
+    for key in ("visibility", "stdout_visibility"):
+        if key in data and data[key] not in _VISIBILITY:
+            problems.append(f"'{key}': {data[key]!r} is not a visibility")
+    for key in ("output_format", "test_output_format", "test_name_format"):
+        if key in data and data[key] not in _FORMATS:
+            problems.append(f"'{key}': {data[key]!r} is not a format")
+    tests = data.get("tests") if isinstance(data.get("tests"), list) else []
+    for index, test in enumerate(tests):
+        if not isinstance(test, dict):
+            problems.append(f"tests[{index}] is not an object")
+            continue
+        for key, value in test.items():
+            if key not in _TEST_FIELDS:
+                problems.append(f"tests[{index}]: unknown field '{key}'")
+            elif not isinstance(value, _TEST_FIELDS[key]):
+                problems.append(f"tests[{index}]: '{key}' is not a {_TEST_FIELDS[key]}")
+        for key in ("name", "output"):
+            if not isinstance(test.get(key), str):
+                problems.append(f"tests[{index}]: '{key}' missing")
+        if test.get("status", "passed") not in ("passed", "failed"):
+            problems.append(f"tests[{index}]: status {test.get('status')!r}")
+        if test.get("visibility", "visible") not in _VISIBILITY:
             problems.append(f"tests[{index}]: bad visibility")
-    if not problems:
-        tests_max = sum(test["max_score"] for test in data["tests"])
-        if abs(tests_max - data["max_score"]) > 0.05:
-            problems.append(f"tests add up to max {tests_max}, not {data['max_score']}")
-        if not 0 <= data["score"] <= data["max_score"] + 1e-6:
+        for key in ("output", "name"):
+            if re.search(r"(^|\s)/(tmp|work|home|autograder/build)/", str(test.get(key, ""))):
+                problems.append(f"tests[{index}]: '{key}' shows an absolute path")
+    maximum = data.get("extra_data", {}).get("max_score") if isinstance(data.get("extra_data"), dict) else None
+    if not problems and isinstance(maximum, (int, float)):
+        tests_max = sum(test.get("max_score", 0) for test in tests)
+        if abs(tests_max - maximum) > 0.05:
+            problems.append(f"tests add up to max {tests_max}, not {maximum}")
+        if not 0 <= data["score"] <= maximum + 1e-6:
             problems.append("score out of range")
     return problems
 

@@ -45,6 +45,7 @@ class TestRun:
     output: str = ""     # what the test printed (stdout and stderr)
     seconds: float = 0.0
     hang: str = ""       # the watchdog's diagnosis, when it killed the test
+    budget: bool = False  # the watchdog stopped it because the time budget ran out
     unproven: str = ""   # why a test its process called passed was not counted (prove)
 
 
@@ -91,36 +92,61 @@ def end_to_end_tests(build_dir: Path, lab: int) -> set[str]:
 # ---------------------------------------------------------------------------
 
 class Watchdog(threading.Thread):
-    """Kills test processes of @p ctest_pid that run longer than @p timeout,
-    after recording why they hang. Diagnoses are kept by gtest filter."""
+    """Kills test processes of @p ctest_pid that run longer than their hang
+    timeout, after recording why they hang. Diagnoses are kept by gtest filter.
 
-    def __init__(self, ctest_pid: int, timeout: float, dump_dir: Path, log: Callable[[str], None]):
+    The hang timeout is @p timeout, unless the run must end by @p stop_at
+    (monotonic; the time budget): then a test may take at most a third of
+    what is left when it starts (at least 10 s), and once two tests of the
+    run have hung, at most 15 s (code that deadlocks once deadlocks again).
+    At stop_at every test still running is stopped, and counted as such."""
+
+    def __init__(self, ctest_pid: int, timeout: float, dump_dir: Path, log: Callable[[str], None],
+                 stop_at: float = float("inf")):
         super().__init__(daemon=True)
         self.ctest_pid = ctest_pid
         self.dump_dir = dump_dir
         self.timeout = timeout
+        self.stop_at = stop_at
         self.log = log
         self.stopped = threading.Event()
-        self.first_seen: dict[int, float] = {}
+        self.kill_at: dict[int, float] = {}
+        self.hangs = 0
         self.diagnoses: dict[str, str] = {}   # "lab2_tests_submission --gtest_filter" -> text
+        self.out_of_budget: set[str] = set()  # keys of the tests stopped at stop_at
+
+    def hang_timeout(self, now: float) -> float:
+        limit = self.timeout
+        if self.stop_at != float("inf"):
+            limit = min(limit, max(10.0, (self.stop_at - now) / 3))
+            if self.hangs >= 2:
+                limit = min(limit, 15.0)
+        return limit
 
     def run(self) -> None:
-        while not self.stopped.wait(0.5):
+        while not self.stopped.wait(0.5 if time.monotonic() < self.stop_at else 0.1):
             table = util.process_table()
             now = time.monotonic()
             for pid, (_comm, _state, parent) in table.items():
                 if parent != self.ctest_pid:
                     continue
-                started = self.first_seen.setdefault(pid, now)
-                if now - started > self.timeout:
-                    self.kill_hung(pid, table)
-                    self.first_seen[pid] = float("inf")  # once is enough
+                kill_at = self.kill_at.setdefault(pid, min(now + self.hang_timeout(now), self.stop_at))
+                if now >= kill_at:
+                    self.kill_hung(pid, table, budget=now >= self.stop_at)
+                    self.kill_at[pid] = float("inf")  # once is enough
 
-    def kill_hung(self, pid: int, table) -> None:
+    def kill_hung(self, pid: int, table, budget: bool = False) -> None:
         key = test_key(util.cmdline_of(pid))
-        self.log(f"  {key or pid}: still running after {self.timeout:.0f} s: dumping stacks, then killing it")
+        if budget:
+            self.out_of_budget.add(key)
+            self.log(f"  {key or pid}: the time budget ran out: stopping it")
+        else:
+            self.hangs += 1
+            self.log(f"  {key or pid}: still running after its {self.hang_timeout(time.monotonic()):.0f} s: "
+                     "dumping stacks, then killing it")
         below = util.descendants(pid, table)
-        self.diagnoses[key] = diagnose.hang_report(pid, below, self.timeout, self.dump_dir)
+        if not budget:
+            self.diagnoses[key] = diagnose.hang_report(pid, below, self.timeout, self.dump_dir)
         for victim in [pid] + below:  # stop them all first, so nobody reacts to the others dying
             util.kill(victim, signal.SIGSTOP)
         for victim in below + [pid]:
@@ -143,12 +169,26 @@ _PROGRESS = re.compile(r"^\s*(\d+)/(\d+) Test\s+#\d+: (.*?) \.{3,}.*?(Passed|\*\
 _FAILED = re.compile(r"^\s*\d+ - (.*) \((.*)\)\s*$")
 
 
+def stop_time_argument(stop_at: float) -> list[str]:
+    """ctest's --stop-time for monotonic() @p stop_at: no test starts after
+    it. (A wall-clock time of day: none when it would fall past midnight,
+    which ctest would read as this morning; the watchdog still stops them.)"""
+    if stop_at == float("inf"):
+        return []
+    when = time.time() + (stop_at - time.monotonic())
+    if time.localtime(when).tm_mday != time.localtime().tm_mday:
+        return []
+    return ["--stop-time", time.strftime("%H:%M:%S", time.localtime(when))]
+
+
 def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, *, repeat: int,
               env: dict[str, str], timeout: float, workdir: Path,
-              progress: Callable[[int, int, str], None], log: Callable[[str], None]) -> list[TestRun]:
+              progress: Callable[[int, int, str], None], log: Callable[[str], None],
+              stop_at: float = float("inf")) -> list[TestRun]:
     """Runs the tests of lab @p lab named in @p select (short names; all of
     the lab's if empty) minus @p exclude, each up to @p repeat times until it
-    fails. Returns one TestRun per test that ran."""
+    fails, and none after @p stop_at (monotonic: the time budget). Returns one
+    TestRun per test that ran."""
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     junit.unlink(missing_ok=True)
@@ -164,9 +204,10 @@ def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, 
         command += ["-E", names_regex(exclude)]
     if repeat > 1:
         command += ["--repeat", f"until-fail:{repeat}"]
+    command += stop_time_argument(stop_at)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env=env, cwd=workdir, start_new_session=True)
-    watchdog = Watchdog(process.pid, timeout, workdir, log)
+    watchdog = Watchdog(process.pid, timeout, workdir, log, stop_at)
     watchdog.start()
     reasons: dict[str, str] = {}
     transcript = []
@@ -185,10 +226,11 @@ def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     (workdir / "ctest.log").write_text("".join(transcript))
-    return prove(read_junit(junit, reasons, watchdog.diagnoses), read_reports(reports))
+    return prove(read_junit(junit, reasons, watchdog.diagnoses, watchdog.out_of_budget), read_reports(reports))
 
 
-def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str]) -> list[TestRun]:
+def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str],
+               out_of_budget: set[str] = frozenset()) -> list[TestRun]:
     if not junit.is_file():
         return []
     runs = []
@@ -202,8 +244,8 @@ def read_junit(junit: Path, reasons: dict[str, str], hangs: dict[str, str]) -> l
                             reason="" if passed else reasons.get(name.strip(), "Failed"),
                             output=(out.text or "") if out is not None else "",
                             seconds=float(case.get("time", "0") or 0),
-                            hang=hangs.get(key, "")))
-        if runs[-1].hang:
+                            hang=hangs.get(key, ""), budget=key in out_of_budget))
+        if runs[-1].hang or runs[-1].budget:
             runs[-1].passed = False
     return runs
 
@@ -274,12 +316,14 @@ class RaceReport:
 
 def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str], timeout: float,
              workdir: Path, progress: Callable[[int, int, str], None],
-             log: Callable[[str], None]) -> list[RaceReport]:
+             log: Callable[[str], None], stop_at: float = float("inf")) -> list[RaceReport]:
     """Runs each of @p shorts once against the ThreadSanitizer build, with
     reports going to files (log_path), so a race is seen even when the test
     passes or the server's log is thrown away."""
     reports: list[RaceReport] = []
     for index, short in enumerate(shorts, 1):
+        if time.monotonic() >= stop_at:
+            break
         progress(index, len(shorts), short)
         folder = workdir / f"tsan-{index}"
         if folder.exists():
@@ -289,7 +333,7 @@ def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str
         tsan_env = dict(env)
         tsan_env["TSAN_OPTIONS"] = f"log_path={folder}/tsan:halt_on_error=0:second_deadlock_stack=1"
         run_ctest(build_dir, [short], [], lab, repeat=1, env=tsan_env, timeout=timeout,
-                  workdir=folder, progress=lambda *_: None, log=log)
+                  workdir=folder, progress=lambda *_: None, log=log, stop_at=stop_at)
         for report_file in sorted(folder.glob("tsan.*")):
             for kind, text in diagnose.tsan_reports(report_file.read_text(errors="replace")):
                 reports.append(RaceReport(short, kind, text))

@@ -18,6 +18,61 @@ class Timer:
         return time.monotonic() - self.start
 
 
+class Budget:
+    """The time a grade may take (--time-budget), and how it is shared out.
+
+    Everything is planned against one deadline: the build, each lab's tests,
+    ThreadSanitizer, and a reserve at the end for writing the report, so a
+    report is always written in time. Without a budget nothing is limited
+    (the per-test hang timeout of points.json still applies)."""
+
+    RESERVE = 20.0  # seconds kept for the report, and for killing what still runs
+
+    def __init__(self, seconds: float | None) -> None:
+        self.total = seconds
+        self.start = time.monotonic()
+
+    @property
+    def limited(self) -> bool:
+        return self.total is not None
+
+    def deadline(self) -> float:
+        """monotonic() by which the work must end (inf without a budget)."""
+        return self.start + self.total - self.RESERVE if self.total is not None else float("inf")
+
+    def left(self) -> float:
+        return self.deadline() - time.monotonic()
+
+    def share(self, parts_left: int, keep: float = 0.0) -> float:
+        """A deadline for the next of @p parts_left equal parts of what is
+        left after keeping @p keep seconds back; time a part does not use
+        rolls on to the next."""
+        if not self.limited:
+            return float("inf")
+        spare = max(0.0, self.left() - keep)
+        return time.monotonic() + spare / max(1, parts_left)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may really use: its affinity (taskset), and
+    the cgroup's CPU quota (a container's --cpus, Gradescope's 0.5 CPU), at
+    least 1. os.cpu_count() counts the machine's, and a compile per CPU
+    we cannot use only adds memory."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for path, split in (("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "quota period" or "max period"
+                        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")):
+        try:
+            if split is None:
+                quota, period = Path(path).read_text().split()[:2]
+            else:
+                quota, period = Path(path).read_text().strip(), Path(split).read_text().strip()
+            if quota not in ("max", "-1") and int(period) > 0:
+                count = min(count, -(-int(quota) // int(period)))  # rounded up
+        except (OSError, ValueError):
+            continue
+    return max(1, count)
+
+
 def tail(text: str, lines: int) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
