@@ -3,16 +3,20 @@
 /// its clients never hang. Stage 3: the service answers UNAVAILABLE from then
 /// on, the others carry on. Stage 4: the service is restarted (fork + exec)
 /// and serves again from a new pid with its state intact; a child that keeps
-/// dying is left down. Either stage: a shutdown reaps every child.
+/// dying is left down. Either stage: a shutdown waits (up to its grace) for
+/// a request in flight before it stops the children, and reaps every child.
 /// Runs in: the e2e test process; starts one cabinetd per test.
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <csignal>
+#include <optional>
 #include <set>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -285,6 +289,101 @@ TEST_P(ChildDeath, ChildDyingDuringShutdownStillEndsItsRequest) {
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
 }
 
+// True while @p pid runs: in the process table and not a zombie.
+bool isAlive(pid_t pid) {
+  const std::optional<char> state = processState(pid);
+  return state.has_value() && *state != 'Z';
+}
+
+// The start of a shutdown with a request in flight: the vending child is
+// held still by SIGSTOP (it stays stopped when this returns) with a buy
+// queued in its pipe, the server is sent SIGTERM and closes its listener.
+// The buy's call runs on a thread of the caller's, bounded by the session's
+// 5 s timeout.
+struct StopWithBuyInFlight {
+  pid_t vending_pid = -1;
+  std::vector<pid_t> other_children;  ///< parcel's and food's
+  Clock::time_point signalled;        ///< when SIGTERM was sent
+};
+
+// Brings @p server there: @p asker is started to make the buy's call on
+// @p session, its result landing in @p waiting; @p stop records the pids and
+// the time of the signal. A step that does not happen in time is a fatal
+// failure (check with ASSERT_NO_FATAL_FAILURE).
+void stopWithBuyInFlight(ServerProcess& server, JudgeSession& session, std::jthread& asker,
+                         JudgeSession::Result& waiting, StopWithBuyInFlight& stop) {
+  Reply bought = callExpecting(session, buy("A1"), Status::kOk);
+  stop.vending_pid = static_cast<pid_t>(bought.served_by.pid);
+  ASSERT_NE(stop.vending_pid, server.pid());
+  stop.other_children = waitForChildren(server, 3);
+  std::erase(stop.other_children, stop.vending_pid);
+  ASSERT_EQ(stop.other_children.size(), 2u) << "expected the parcel and food children besides vending";
+  ASSERT_EQ(::kill(stop.vending_pid, SIGSTOP), 0);
+  ASSERT_TRUE(waitUntilStopped(stop.vending_pid, 5s)) << "the vending child did not stop";
+  asker = std::jthread([&session, &waiting] { waiting = session.call(buy("A1")); });
+  ASSERT_TRUE(waitUntilPipeHasBytesFor(stop.vending_pid, 5s)) << "the buy never reached the vending child's pipe";
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  stop.signalled = Clock::now();
+  ASSERT_TRUE(listenerClosedWithin(server.port(), 5s)) << "the server did not begin to stop";
+}
+
+// While the shutdown waits for a request in flight, the children stay: the
+// request may still need its own child, and other connections' requests
+// theirs. One second into the wait, parcel and food must run.
+void expectChildrenKeptWhileTheShutdownWaits(const StopWithBuyInFlight& stop) {
+  std::this_thread::sleep_until(stop.signalled + 1s);
+  for (pid_t child : stop.other_children) {
+    EXPECT_TRUE(isAlive(child)) << "child " << child << " was stopped while a request was still in flight"
+                                << " (the dispatcher was destroyed before the connection threads ended?)";
+  }
+}
+
+// A request in flight at SIGTERM is answered: the shutdown waits for it (up
+// to its grace), and once the stopped child goes on, the buy gets its OK and
+// the server exits 0. A shutdown that stops the children before waiting for
+// the connections takes the children from under their requests.
+TEST_P(ChildDeath, ShutdownWaitsForTheRequestInFlightAndAnswersIt) {
+  ServerProcess server{options()};
+  JudgeSession session = server.connect(5s);
+  JudgeSession::Result waiting;
+  std::jthread asker;  // declared after what it uses: joined first
+  StopWithBuyInFlight stop;
+  ASSERT_NO_FATAL_FAILURE(stopWithBuyInFlight(server, session, asker, waiting, stop));
+  expectChildrenKeptWhileTheShutdownWaits(stop);
+
+  ASSERT_EQ(::kill(stop.vending_pid, SIGCONT), 0);
+  asker.join();
+  ASSERT_TRUE(waiting.ok) << "the buy in flight at the SIGTERM got no reply: " << describe(waiting);
+  EXPECT_EQ(waiting.reply.status, Status::kOk) << describe(waiting);
+  std::optional<int> exit = server.waitExit(10s);
+  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
+}
+
+// A request that never ends cannot hold the server: the child stays stopped,
+// so the buy is never answered. The server waits its grace for it (3 s),
+// keeping the children meanwhile, then gives up: exit status 1, neither
+// before the grace nor long after it.
+TEST_P(ChildDeath, ShutdownGivesUpOnAStuckRequestAfterItsGrace) {
+  ServerProcess server{options()};
+  JudgeSession session = server.connect(5s);
+  JudgeSession::Result waiting;
+  std::jthread asker;  // declared after what it uses: joined first
+  StopWithBuyInFlight stop;
+  ASSERT_NO_FATAL_FAILURE(stopWithBuyInFlight(server, session, asker, waiting, stop));
+  expectChildrenKeptWhileTheShutdownWaits(stop);
+
+  std::optional<int> exit = server.waitExit(6s);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stop.signalled);
+  ASSERT_TRUE(exit.has_value()) << "still running " << took.count()
+                                << " ms after the SIGTERM: a request that never ends held the server";
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 1)
+      << describeWaitStatus(exit) << " after " << took.count()
+      << " ms: a server that gives up on a stuck request exits 1";
+  EXPECT_GE(took, 2500ms) << "the server gave up before the request's grace had run out";
+  EXPECT_LE(took, 5s) << "the server gave up long after the request's grace";
+}
+
 TEST_P(ChildDeath, ShutdownReapsEveryChild) {
   ServerProcess server{options()};
   std::vector<pid_t> children = waitForChildren(server, 3);
@@ -298,6 +397,12 @@ TEST_P(ChildDeath, ShutdownReapsEveryChild) {
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind";
   for (pid_t child : children) {
     EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists";
+  }
+  // Stopped, not killed: a child that had to be SIGKILLed leaves its
+  // database's write-ahead log behind (walFilesIn).
+  if (exitedCleanly(exit)) {
+    EXPECT_EQ(walFilesIn(server.dataDir()), std::vector<std::string>{})
+        << "a write-ahead log was left: a child was killed at shutdown instead of stopping by itself";
   }
 }
 

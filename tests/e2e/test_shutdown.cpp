@@ -1,6 +1,7 @@
 /// @file test_shutdown.cpp
 /// @brief SIGTERM and SIGINT while 32 clients are busy: cabinetd exits 0
-/// within 5 s, leaves no process and no /dev/shm file behind, and every
+/// within 5 s, leaves no process and no /dev/shm file behind (and no
+/// write-ahead log: every service stopped by itself), and every
 /// request in flight gets its reply or a clean close, never a hang.
 /// Runs in: the e2e test process: the main thread signals the server while
 /// client threads keep it busy.
@@ -130,6 +131,14 @@ void runClient(int id, std::uint16_t port, LoadState& state) {
   state.changed.notify_all();
 }
 
+// After a clean exit: every service closed its database by itself. A service
+// child that had to be SIGKILLed (it did not stop when asked, or was never
+// asked) leaves its database's write-ahead log behind (walFilesIn).
+void expectEveryServiceClosedItsDatabase(const ServerProcess& server) {
+  EXPECT_EQ(walFilesIn(server.dataDir()), std::vector<std::string>{})
+      << "a write-ahead log was left: a service was killed at shutdown instead of stopping by itself";
+}
+
 class Shutdown : public ::testing::TestWithParam<int> {
  protected:
   void shutDownUnderLoad(int signal);
@@ -188,6 +197,7 @@ void Shutdown::shutDownUnderLoad(int signal) {
     if (shm_before.contains(name) || namesAnotherProcess(name, server_pid, children)) continue;
     ADD_FAILURE() << "/dev/shm/" << name << " left behind";
   }
+  if (exitedCleanly(exit)) expectEveryServiceClosedItsDatabase(server);
 }
 
 TEST_P(Shutdown, SigtermUnderLoad) { shutDownUnderLoad(SIGTERM); }
@@ -204,6 +214,7 @@ TEST_P(Shutdown, IdleServerStopsAtOnce) {
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_LT(Clock::now() - signalled, 3s);
   EXPECT_TRUE(ServerProcess::leftovers().empty());
+  if (exitedCleanly(exit)) expectEveryServiceClosedItsDatabase(server);
 }
 
 // A client that writes requests without ever waiting for a reply: its

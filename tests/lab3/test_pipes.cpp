@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -204,6 +205,49 @@ TEST_F(Lab3Pipes, DeadChildIsReapedNotLeftAZombie) {
   const pid_t pid = parcel.child->pid();
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   ASSERT_TRUE(exitsWithin(*parcel.child, 5s));
+  EXPECT_FALSE(processState(pid).has_value()) << "child " << pid << " is still in the process table";
+}
+
+// reapWithin's last resort. A child that never leaves by itself is given its
+// whole grace, then killed with SIGKILL and waited for: when reapWithin
+// returns, the status is the kill's and the pid is gone from the process
+// table. SIGKILL only starts the child's death; a reaper that does not wait
+// for it leaves a zombie and a status that is not the child's.
+TEST_F(Lab3Pipes, ReapWithinKillsAChildThatOutstaysItsGraceAndWaitsForIt) {
+  ChildProcess child("stuck", []() -> int {
+    for (;;) ::pause();  // never returns: only a signal ends it
+  });
+  const pid_t pid = child.pid();
+  const auto started = std::chrono::steady_clock::now();
+  const int status = child.reapWithin(300ms);
+  const auto took = std::chrono::steady_clock::now() - started;
+  const std::optional<char> state = processState(pid);  // at once: the verdict is about this moment
+
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "reapWithin reported " << describeWaitStatus(status) << ", not killed by signal 9";
+  EXPECT_GE(took, 250ms) << "the child was not given its grace";
+  EXPECT_FALSE(child.running()) << "reapWithin returned without reaping";
+  EXPECT_FALSE(state.has_value()) << "child " << pid << " is still in the process table (state " << state.value_or('?')
+                                  << "): reapWithin did not wait for it after the kill";
+  if (state) childExitCodeWithin(pid, 2s);  // reap it ourselves: no zombie outlives this test
+}
+
+// The common case: a child that ends within its grace is reaped as soon as
+// it ends (no kill, no waiting out the grace), with its own exit status.
+TEST_F(Lab3Pipes, ReapWithinReturnsTheExitStatusOfAChildThatEndsInTime) {
+  ChildProcess child("brief", [] {
+    std::this_thread::sleep_for(100ms);
+    return 3;
+  });
+  const pid_t pid = child.pid();
+  const auto started = std::chrono::steady_clock::now();
+  const int status = child.reapWithin(3s);
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      << "reapWithin reported " << describeWaitStatus(status) << ", not an exit with 3";
+  EXPECT_LT(took, 2s) << "reapWithin waited out the grace of a child that had exited";
+  EXPECT_FALSE(child.running());
   EXPECT_FALSE(processState(pid).has_value()) << "child " << pid << " is still in the process table";
 }
 

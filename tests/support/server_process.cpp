@@ -561,4 +561,15 @@ std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t coun
   return children;
 }
 
+std::vector<std::string> walFilesIn(const fs::path& dir) {
+  std::vector<std::string> logs;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".db-wal")) logs.push_back(name);
+  }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
 }  // namespace mc::test

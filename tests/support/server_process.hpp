@@ -228,6 +228,13 @@ std::optional<int> childExitCodeWithin(pid_t child, std::chrono::milliseconds ti
 /// 3 s.
 std::vector<pid_t> waitForChildren(const ServerProcess& server, std::size_t count);
 
+/// @brief Names of the SQLite write-ahead logs (`*.db-wal`) in @p dir, a
+/// server's data directory. A database in WAL mode deletes its log when its
+/// process closes it; a process killed with the database open (a service
+/// child SIGKILLed at shutdown) leaves the log behind. So after a clean stop
+/// the list is empty: every service closed its database by itself.
+std::vector<std::string> walFilesIn(const std::filesystem::path& dir);
+
 /// Outcome of runProgram.
 struct ProgramResult {
   std::optional<int> exit_code;  ///< nullopt if killed or timed out
