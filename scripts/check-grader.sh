@@ -164,7 +164,7 @@ grade_cheats() {
 }
 
 grade_batch() {
-  echo "=== batch mode: three submissions, one CSV ==="
+  echo "=== batch mode: three submissions, two at a time, isolated; one CSV; --merge ==="
   local batch="$work/batch" out="$work/batch-out"
   mkdir -p "$batch" "$out"
   cp -r starter "$batch/alice"                      # returned untouched
@@ -172,13 +172,19 @@ grade_batch() {
   cp solution/*.cpp "$batch/bob/lab/"               # returned complete
   cp -r "$batch/bob" "$batch/carol"
   patch -p1 -s -d "$batch/carol/lab" < tests/mutants/single-read.patch  # a lab 1 mistake
-  # The build directory every grade above used: batch mode shares one between
-  # its students, so this also checks that a student's build does not leak
-  # into the next one's (alice after the starter, bob's complete files, then
-  # carol's one mistake).
-  tests/grade --batch "$batch" --csv "$out/grades.csv" --lab 1 --repeat 1 --no-tsan \
+  # Two workers, each in namespaces of its own, each keeping a build directory
+  # under the check's (w0, w1) for the students it grades: a student's build
+  # must not leak into the next one's (bob's complete files, then carol's one
+  # mistake, may well meet in one worker).
+  tests/grade --batch "$batch" --csv "$out/grades.csv" --lab 1 --repeat 1 --no-tsan --parallel 2 \
     --build-dir "$build" > "$out/batch.txt" 2>&1 || { tail -n 20 "$out/batch.txt"; return 1; }
+  grep -q "namespaces of its own" "$out/batch.txt" || echo "NOTE: batch mode ran unisolated: $(grep namespaces "$out/batch.txt")"
   cat "$out/grades.csv"
+  # A batch split over machines comes back as NAME.results.json files: merged,
+  # they must give the same CSV.
+  tests/grade --merge "$out" --csv "$work/merged.csv" --lab 1 > /dev/null 2>&1 \
+    && cmp -s "$out/grades.csv" "$work/merged.csv" \
+    || { echo "FAIL: --merge of the batch's results.json does not give its CSV"; diff "$out/grades.csv" "$work/merged.csv"; return 1; }
   python3 - "$out" <<'EOF'
 import csv, json, sys
 from pathlib import Path
@@ -205,7 +211,7 @@ step "points.json and e2e symbols" check_points
 step "grade the mutants (one lab each)" grade_mutants
 step "grade the starter" grade_starter
 step "grade the cheats (every lab)" grade_cheats
-step "batch mode (lab 1, three students)" grade_batch
+step "batch mode (lab 1, three students, --parallel 2)" grade_batch
 
 echo "=== timing ==="
 printf '  %s\n' "${timings[@]}"

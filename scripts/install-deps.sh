@@ -6,11 +6,12 @@
 # The checking tools are installed too when we are root, but never required
 # for a build: doxygen + graphviz (the `docs` target), python3 + patch + gdb
 # (the autograder, tests/grade, and its hang diagnosis), clang + libFuzzer's
-# runtime (scripts/fuzz.sh), ccache (.ci/run's builds share one cache).
+# runtime (scripts/fuzz.sh), ccache (.ci/run's builds share one cache), zip +
+# unzip (scripts/make-autograder.sh, scripts/check-gradescope.sh).
 set -euo pipefail
 
 packages=(cmake g++ libsqlite3-dev libgtest-dev libgmock-dev pkg-config)
-docs_packages=(doxygen graphviz python3 patch gdb clang libclang-rt-14-dev ccache)
+docs_packages=(doxygen graphviz python3 patch gdb clang libclang-rt-14-dev ccache zip unzip)
 
 missing_from() {
   for package in "$@"; do

@@ -326,9 +326,7 @@ def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str
             break
         progress(index, len(shorts), short)
         folder = workdir / f"tsan-{index}"
-        if folder.exists():
-            for old in folder.iterdir():
-                old.unlink()
+        shutil.rmtree(folder, ignore_errors=True)  # a previous grade's logs and reports
         folder.mkdir(parents=True, exist_ok=True)
         tsan_env = dict(env)
         tsan_env["TSAN_OPTIONS"] = f"log_path={folder}/tsan:halt_on_error=0:second_deadlock_stack=1"
