@@ -50,15 +50,17 @@ Reply callExpecting(JudgeSession& session, Request request, Status want);
 /// @brief Test names "stage1" ... for INSTANTIATE_TEST_SUITE_P over stages.
 std::string stageName(const ::testing::TestParamInfo<int>& info);
 
-/// @brief The server stages this test executable checks. Each lab's executable
-/// is compiled with MC_LAB=N: labs 1-4 run their own stage (N), lab 5
-/// (shutdown and recovery) runs every stage. Test suites instantiate with
-/// ::testing::ValuesIn(labStages()) so one source serves every lab.
-/// (Inline, so that each test executable's own MC_LAB decides.)
+/// @brief The lab this test executable grades (1-6; 0 for kit, tools and
+/// reliability): tests/lab_number.cpp, compiled per executable.
+int labNumber();
+
+/// @brief The server stages this test executable checks: labs 1-4 run their
+/// own stage (N), lab 5 (shutdown and recovery) and the suites of no lab run
+/// every stage. Test suites instantiate with ::testing::ValuesIn(labStages()),
+/// so one source, compiled once, serves every lab.
 inline std::vector<int> labStages() {
-#ifdef MC_LAB
-  if (MC_LAB >= 1 && MC_LAB <= 4) return {MC_LAB};
-#endif
+  const int lab = labNumber();
+  if (lab >= 1 && lab <= 4) return {lab};
   return {1, 2, 3, 4};
 }
 
