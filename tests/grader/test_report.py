@@ -75,3 +75,56 @@ class ScoreTable(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Merge(unittest.TestCase):
+    """--merge: results.json files graded elsewhere -> one CSV row each."""
+
+    def test_rows_from_results(self):
+        import csv
+        import tempfile
+        from pathlib import Path
+
+        from grader import batch
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            report.write_json(folder / "alice.results.json",
+                              report.results_json(sample(), ["submission: alice"], 3.0, HIDE))
+            (folder / "bob.results.json").write_text(json.dumps(
+                {"score": 0, "output": "The autograder failed; please tell the course staff.", "tests": []}))
+            (folder / "carol.results.json").write_text("{ not json")
+            batch.merge(folder, folder / "grades.csv", [4], {4: 25.0}, say=lambda _text: None)
+            rows = {row["name"]: row for row in csv.DictReader(open(folder / "grades.csv"))}
+        self.assertEqual(rows["alice"]["lab4"], "7")
+        self.assertEqual(rows["alice"]["status"], "graded")
+        self.assertTrue(rows["bob"]["status"].startswith("not graded: The autograder failed"))
+        self.assertTrue(rows["carol"]["status"].startswith("unreadable"))
+
+
+class TimeBudget(unittest.TestCase):
+    """How --time-budget shares time out, and how a hang is timed under it."""
+
+    def test_unused_time_rolls_on_and_the_reserve_is_kept(self):
+        import time
+        from grader import util
+        budget = util.Budget(220.0)  # 200 s of work after the 20 s reserve
+        first = budget.share(4) - time.monotonic()
+        self.assertAlmostEqual(first, 50.0, delta=1.0)
+        budget.start -= 10.0  # the first part took 10 s of its 50
+        self.assertAlmostEqual(budget.share(3) - time.monotonic(), 190.0 / 3, delta=1.0)
+        self.assertEqual(util.Budget(None).share(2), float("inf"))
+
+    def test_hang_timeout_shrinks_with_the_budget_and_after_two_hangs(self):
+        import time
+        from pathlib import Path
+        from grader import runner
+        now = time.monotonic()
+        unlimited = runner.Watchdog(0, 90.0, Path("."), print)
+        self.assertEqual(unlimited.hang_timeout(now), 90.0)
+        planned = runner.Watchdog(0, 90.0, Path("."), print, stop_at=now + 60.0)
+        self.assertAlmostEqual(planned.hang_timeout(now), 20.0, delta=0.1)
+        self.assertEqual(planned.hang_timeout(now + 55.0), 10.0)  # never below 10 s
+        planned.hangs = 2
+        self.assertEqual(runner.Watchdog(0, 90.0, Path("."), print, stop_at=now + 600.0).hang_timeout(now), 90.0)
+        planned.stop_at = now + 600.0
+        self.assertEqual(planned.hang_timeout(now), 15.0)
