@@ -18,6 +18,7 @@
 #                   diagnosis, before the budget ends.
 #  Each results.json must be valid for Gradescope. The figures are printed.
 #   GRADESCOPE_CPU=N   the CPU to pin to (default 0)
+#   KEEP=1             keep the fake /autograder and every results.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,7 +28,7 @@ done
 cpu=${GRADESCOPE_CPU:-0}
 deadlock_budget=${DEADLOCK_BUDGET:-240}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
 ag=$work/autograder
 status=0
 figures=()
@@ -80,12 +81,16 @@ if problems:
 PY
 }
 
-# labs NAME: "lab1 20/20 ..." from its results.json.
+# labs NAME: "lab1 20/20 ..." from its results.json, and what it says of
+# ThreadSanitizer and the budget.
 labs() {
   python3 -c "
 import json, sys
 data = json.load(open(sys.argv[1]))
 print('  '.join(f'{lab} {s}/{m}' for lab, (s, m) in data['extra_data']['labs'].items()), '| total', data['score'])
+for line in data['output'].splitlines():
+    if 'ThreadSanitizer' in line or 'budget' in line:
+        print('  ' + line)
 " "$work/$1.results.json"
 }
 

@@ -114,8 +114,11 @@ TEST_P(Limits, OutOfThreadsClientsAreToldBusyAndTheServerLives) {
 
   sockets.clear();
   EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
-  std::optional<int> exit = server.stop(SIGTERM);
-  EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  // A clean exit on SIGTERM is lab 5's to give: the lab 5 tests ask for it.
+  if (labNumber() == 0 || labNumber() >= 5) {
+    std::optional<int> exit = server.stop(SIGTERM);
+    EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, Limits, ::testing::ValuesIn(labStagesFrom(2)), stageName);
