@@ -1,18 +1,34 @@
 # make_handout.cmake: writes the student kit, a tarball of the repository
 # without the reference solution and without instructor-only material.
-# Run by the `handout` target:  cmake -DSOURCE_DIR=... -DOUTPUT=... -P make_handout.cmake
+# Run by the `handout` target:
+#   cmake -DSOURCE_DIR=... -DOUTPUT=... [-DHINTS=contracts|full] -P make_handout.cmake
 #
 # What is left out:
-#   solution/          the complete lab files
-#   docs/instructor/   grading notes
-#   tests/mutants/     known-mistake patches of the solution
-#   tests/cheats/      attempts to game the grader (patches of the starter)
-#   .ci/               this repository's own CI
-# Everything else (starter/, tests/, labs/, docs/, diagrams/, tools/, scripts/)
-# goes in, so the kit builds (only its starter tree) and runs its tests.
+#   solution/           the complete lab files
+#   docs/instructor/    grading notes
+#   tests/mutants/      known-mistake patches of the solution
+#   tests/cheats/       attempts to game the grader (patches of the starter)
+#   tests/gradescope/   the instructor's Gradescope wrapper
+#   tests/reliability/  tests of the reference server only
+#   fuzz/               fuzzers of the reference code
+#   .ci/                this repository's own CI
+#   scripts/ that only maintainers run (checks, benchmarks, the autograder zip)
+# Everything else (starter/, tests/, labs/, docs/, diagrams/, tools/) goes in,
+# so the kit builds (only its starter tree) and runs its tests. What changes on
+# the way:
+#   README.md           the kit's own, starter/README.md (the repository's
+#                       README is the maintainers')
+#   CMakePresets.json   only the presets that build the student's tree
+#   starter/lab/*.cpp   with HINTS=full, each TODO's "Hints:" line is replaced
+#                       by its numbered hints (cmake/handout_hints.cmake);
+#                       contracts (the default) leaves the contract alone
 cmake_minimum_required(VERSION 3.22)
 
-set(excluded "^(solution/|docs/instructor/|tests/mutants/|tests/cheats/|\\.ci/|build)")
+if(NOT DEFINED HINTS OR HINTS STREQUAL "")
+  set(HINTS contracts)
+endif()
+
+set(excluded "^(solution/|docs/instructor/|tests/mutants/|tests/cheats/|tests/gradescope/|tests/reliability/|fuzz/|\\.ci/|build|starter/README\\.md$|scripts/(check-|bench|soak|fuzz|grade-loop|make-autograder|measure|run-readme|test\\.sh))")
 
 # The files git tracks (plus new, not ignored ones), or, outside a checkout,
 # every file but build output.
@@ -42,6 +58,29 @@ foreach(path IN LISTS files)
   get_filename_component(folder ${path} DIRECTORY)
   file(COPY ${SOURCE_DIR}/${path} DESTINATION ${stage}/${folder})
 endforeach()
+
+# The kit's README is written for students.
+file(COPY_FILE ${SOURCE_DIR}/starter/README.md ${stage}/README.md)
+
+# The kit's presets: the student's tree only (the maintainers' presets build
+# the reference solution, which the kit has not got).
+file(READ ${SOURCE_DIR}/CMakePresets.json presets)
+foreach(kind configurePresets buildPresets testPresets)
+  string(JSON count LENGTH "${presets}" ${kind})
+  math(EXPR index "${count} - 1")
+  while(index GREATER_EQUAL 0)
+    string(JSON name GET "${presets}" ${kind} ${index} name)
+    if(NOT name MATCHES "^starter")
+      string(JSON presets REMOVE "${presets}" ${kind} ${index})
+    endif()
+    math(EXPR index "${index} - 1")
+  endwhile()
+endforeach()
+file(WRITE ${stage}/CMakePresets.json "${presets}\n")
+
+# How much help the TODOs carry: the instructor's choice.
+include(${SOURCE_DIR}/cmake/handout_hints.cmake)
+mc_apply_handout_hints(${stage} ${HINTS})
 execute_process(
   COMMAND ${CMAKE_COMMAND} -E tar czf ${OUTPUT} multicabinet-handout
   WORKING_DIRECTORY ${stage_parent}
@@ -51,4 +90,4 @@ if(tar_failed)
 endif()
 file(REMOVE_RECURSE ${stage})
 list(LENGTH files count)
-message(STATUS "handout: ${OUTPUT} (${count} files, no solution/)")
+message(STATUS "handout: ${OUTPUT} (${count} files, no solution/, hints: ${HINTS})")

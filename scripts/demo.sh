@@ -3,19 +3,36 @@
 # cabinet-demo (36 simulated users) against it, then stops the server with
 # SIGTERM and checks that it shut down cleanly. Before building it installs
 # what is missing (scripts/install-deps.sh), as scripts/test.sh does.
+# In the student kit (no solution/) it runs the student's own cabinetd.
+#   --stage N         run the server at stage N (default: cabinetd's, 4)
 #   MC_BUILD_DIR=DIR  use the programs already built in DIR (no build step,
 #                     no package check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+stage_args=()
+if [ "${1:-}" = "--stage" ] && [ -n "${2:-}" ]; then
+  stage_args=(--stage "$2")
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/demo.sh [--stage N]" >&2
+  exit 2
+fi
+
+# The reference server in the repository, the student's own in the kit.
+if [ -d solution ]; then
+  preset=default server_target=cabinetd_solution tree_bin=""
+else
+  preset=starter server_target=cabinetd_starter tree_bin=/starter
+fi
 if [ -n "${MC_BUILD_DIR:-}" ]; then
-  bin="$MC_BUILD_DIR/bin"
+  tools="$MC_BUILD_DIR/bin"
 else
   scripts/install-deps.sh
-  cmake --preset default
-  cmake --build --preset default
-  bin=build/bin
+  cmake --preset "$preset"
+  cmake --build --preset "$preset" --target "$server_target" cabinet-demo
+  tools=build/bin
 fi
+bin="$tools$tree_bin"
 
 data_dir=$(mktemp -d)
 fifo="$data_dir/stdout"
@@ -35,7 +52,7 @@ trap cleanup EXIT
 export CABINET_PIN="demo-$$"
 pin_file="$data_dir/staff-pin"
 (umask 077 && printf '%s\n' "$CABINET_PIN" >"$pin_file")
-"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet --staff-pin-file "$pin_file" >"$fifo" &
+"$bin/cabinetd" --port 0 --data-dir "$data_dir" --quiet --staff-pin-file "$pin_file" "${stage_args[@]}" >"$fifo" &
 server_pid=$!
 exec 3<"$fifo"
 
@@ -48,7 +65,7 @@ port=${line##*:}
 echo "demo: cabinetd pid $server_pid, $line"
 
 status=0
-"$bin/cabinet-demo" --port "$port" --users 36 || status=$?
+"$tools/cabinet-demo" --port "$port" --users 36 || status=$?
 
 kill -TERM "$server_pid"
 for _ in $(seq 50); do  # 5 s at most

@@ -29,10 +29,12 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
 #include "judge.hpp"
+#include "test_client.hpp"
 
 #ifndef MC_CABINETD
 #error "MC_CABINETD must name the cabinetd binary under test"
@@ -40,14 +42,55 @@
 #ifndef MC_CABINET
 #error "MC_CABINET must name the cabinet binary under test"
 #endif
+#ifndef MC_LAB_SOURCES
+#error "MC_LAB_SOURCES must list the tree's lab files, separated by |"
+#endif
+#ifndef MC_REBUILD_COMMAND
+#error "MC_REBUILD_COMMAND must say how to rebuild a lab (the lab number is appended)"
+#endif
 
 namespace mc::test {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-const char* cabinetdPath() { return MC_CABINETD; }
-const char* cabinetPath() { return MC_CABINET; }
+namespace {
+
+// Throws when @p program is older than a lab file it is built from: the e2e
+// tests start the program as a separate process, so building only a unit
+// test executable would leave them judging an old server, silently. A file
+// dated in the future (a copy from a machine whose clock runs ahead) is left
+// out: no rebuild could ever make the program newer than it.
+void requireBuiltAfterLabFiles(const char* program) {
+  std::error_code error;
+  const auto built = fs::last_write_time(program, error);
+  if (error) throw std::runtime_error(std::string{program} + " is not built: " + error.message());
+  const auto now = fs::file_time_type::clock::now();
+  std::string_view sources{MC_LAB_SOURCES};
+  while (!sources.empty()) {
+    const auto bar = sources.find('|');
+    const fs::path source{std::string{sources.substr(0, bar)}};
+    sources = bar == std::string_view::npos ? std::string_view{} : sources.substr(bar + 1);
+    const auto changed = fs::last_write_time(source, error);
+    if (error || changed <= built || changed > now) continue;
+    throw std::runtime_error(source.filename().string() + " changed after " +
+                             fs::path{program}.filename().string() +
+                             " was built, so this test would judge the old program. rebuild: " +
+                             MC_REBUILD_COMMAND + std::to_string(labNumber()));
+  }
+}
+
+}  // namespace
+
+const char* cabinetdPath() {
+  requireBuiltAfterLabFiles(MC_CABINETD);
+  return MC_CABINETD;
+}
+
+const char* cabinetPath() {
+  requireBuiltAfterLabFiles(MC_CABINET);
+  return MC_CABINET;
+}
 
 // ---------------------------------------------------------------------------
 // Temporary directories
