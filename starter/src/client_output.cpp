@@ -152,8 +152,13 @@ std::string formatCents(std::int64_t cents) {
   const std::uint64_t magnitude =
       cents < 0 ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
   const std::uint64_t fraction = magnitude % 100;
-  return sign + std::to_string(magnitude / 100) + (fraction < 10 ? ".0" : ".") +
-         std::to_string(fraction);
+  // Appended one piece at a time: `sign + std::to_string(...)` makes GCC 12
+  // at -O3 warn of a memcpy that may overlap (-Wrestrict), which it cannot.
+  std::string text{sign};
+  text += std::to_string(magnitude / 100);
+  text += fraction < 10 ? ".0" : ".";
+  text += std::to_string(fraction);
+  return text;
 }
 
 /// @p text padded with spaces to @p width, on the right (left-aligned) or the left.
