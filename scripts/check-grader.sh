@@ -83,34 +83,47 @@ copy_patched() {
   return 1
 }
 
+# Every mutant is graded in its own lab, each lab's mutants as one batch: two
+# at a time, each in namespaces of its own (tests/grade --batch --parallel 2),
+# so a mutant's processes and shared memory never meet another's.
 grade_mutants() {
   echo "=== known mistakes: each must lose points ==="
   local patch name lab copy
   for patch in tests/mutants/*.patch; do
     name=$(basename "$patch" .patch)
     lab=$(sed -n 's/^Lab: *\([0-9]\).*/\1/p' "$patch" | head -n 1)
-    copy="$work/mutant-$name"
-    copy_patched solution "$patch" "$copy" || { status=1; continue; }
-    tests/grade --impl "$copy" --lab "$lab" --repeat 1 --no-tsan --build-dir "$build" \
-      --json "$work/$name.json" > "$work/$name.txt" 2> "$work/$name.err" || true
+    mkdir -p "$work/mutants-lab$lab"
+    copy="$work/mutants-lab$lab/$name"
+    mkdir -p "$copy"
+    copy_patched solution "$patch" "$copy/lab" || { status=1; continue; }
+  done
+  for lab in 1 2 3 4 5; do
+    [ -d "$work/mutants-lab$lab" ] || continue
+    tests/grade --batch "$work/mutants-lab$lab" --csv "$work/mutants-out$lab/grades.csv" --lab "$lab" \
+      --repeat 1 --no-tsan --parallel 2 --build-dir "$build" > "$work/mutants-lab$lab.txt" 2>&1 \
+      || { tail -n 20 "$work/mutants-lab$lab.txt"; status=1; }
+  done
+  for patch in tests/mutants/*.patch; do
+    name=$(basename "$patch" .patch)
+    lab=$(sed -n 's/^Lab: *\([0-9]\).*/\1/p' "$patch" | head -n 1)
+    local result="$work/mutants-out$lab/$name.results.json"
+    [ -f "$result" ] || { echo "FAIL: $name: no result (see the batch's output above)"; status=1; continue; }
     # A mutant that does not compile is graded with the starter's file in its
     # place: it would lose points for a reason that is not its mistake.
-    if grep -q 'does not compile' "$work/$name.err"; then
+    if grep -q 'did not compile' "$result"; then
       echo "FAIL: $name: the mutant does not compile (update tests/mutants/$name.patch)"
-      grep -A3 'does not compile' "$work/$name.err" | head -n 8
       status=1
       continue
     fi
     # "Expect: not caught" marks a known gap in the tests (known-mistakes.md).
     known_gap=$(grep -c '^Expect: not caught' "$patch" || true)
-    if json_check "$work/$name.json" "lab($lab)[0] < lab($lab)[1] - 0.01" "not caught" 2>/dev/null; then
-      printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(tail -n 1 "$work/$name.txt")"
+    if json_check "$result" "lab($lab)[0] < lab($lab)[1] - 0.01" "not caught" 2>/dev/null; then
+      printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(grep "^$name," "$work/mutants-out$lab/grades.csv")"
       [ "$known_gap" = 0 ] || echo "  NOTE: $name is caught now: remove its 'Expect: not caught' line"
     elif [ "$known_gap" != 0 ]; then
       printf '  %-40s lab %s: not caught (known gap, see docs/instructor/known-mistakes.md)\n' "$name" "$lab"
     else
       echo "FAIL: $name: not caught in lab $lab"
-      tail -n 5 "$work/$name.err"
       status=1
     fi
   done
