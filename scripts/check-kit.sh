@@ -68,6 +68,17 @@ else
   fail "the contracts kit's starter/lab differs from the repository's"
 fi
 
+if command -v doxygen > /dev/null; then
+  echo "=== the kit's docs: the student edition ==="
+  (cd "$contracts" && cmake --build --preset starter --target docs > "$work/docs.log" 2>&1) \
+    || { tail -n 20 "$work/docs.log"; fail "the kit's docs do not build"; }
+  grep -q "docs: 0 Doxygen warnings" "$work/docs.log" || { grep -i warning "$work/docs.log" | head; fail "the kit's docs warn"; }
+  if grep -rlq "solution/" "$contracts/build/docs/html" --include='*.html'; then
+    fail "the kit's docs mention solution/ files"
+  fi
+  echo "  $(ls "$contracts/build/docs/html" | wc -l) files, $(grep -o "docs: [0-9]* Doxygen warnings" "$work/docs.log")"
+fi
+
 echo "=== the kit's README, every command, as handed out ==="
 scripts/run-readme.py "$contracts" --expect untouched --log "$work/readme-untouched.log" \
   || fail "a README command of the untouched kit did not do what it should"
