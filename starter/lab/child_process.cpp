@@ -32,14 +32,12 @@ namespace mc {
 
 ChildProcess::ChildProcess(std::string name, [[maybe_unused]] const std::function<int()>& body)
     : name_{std::move(name)} {
-  // TODO(lab3): fork, and send each process its own way.
-  //   - pid_ = ::fork(); below 0: throwErrno("fork") (nothing was created).
-  //   - In the parent (pid_ > 0) there is nothing more to do: return.
-  //   - In the child (pid_ == 0): run body() inside try/catch. Catch std::exception and
-  //     logError(name_, ...) it; the exit status is then 1.
-  //   - Then leave with ::_exit(result). NEVER return and never call exit(): returning would
-  //     run the parent's code (its loops, its destructors) a second time in the child, and
-  //     exit() would flush stdio buffers and run atexit handlers that belong to the parent.
+  // TODO(lab3): in the parent, returns with pid_ naming a new child that runs body();
+  //   or throws std::system_error naming fork, and no child exists. The child never returns
+  //   from here: its exit status is body()'s result (1, with the reason logged, if body()
+  //   threw), and on the way out it runs none of the parent's code: no caller's loop, no
+  //   destructor, no atexit handler, no flush of the parent's stdio buffers.
+  // Hints: labs/03-fork-pipes/HINTS.md#childprocess-constructor
   notImplemented(3, "ChildProcess::ChildProcess in child_process.cpp");
 }
 
@@ -48,26 +46,21 @@ ChildProcess::~ChildProcess() {
 }
 
 bool ChildProcess::tryReap() {
-  // TODO(lab3): look once, without blocking, whether the child has exited.
-  //   - Already reaped (!running())? Return true: never waitpid a pid twice (the number
-  //     may belong to a new process by now).
-  //   - ::waitpid(pid_, &status, WNOHANG): 0 means "still running": return false.
-  //   - It returned pid_: keep the status in status_, then set reaped_ (a store with
-  //     std::memory_order_release, so that a thread that sees !running() also sees status_).
-  //   - It returned -1 (ECHILD: someone else reaped it): nothing is left to wait for either;
-  //     treat it as reaped.
+  // TODO(lab3): one look, never blocking. true: the child is reaped, now or before, its
+  //   wait status in status_ (kUnknownWaitStatus if someone else reaped it) and published
+  //   so that a thread which sees !running() also sees that status. false: it still runs.
+  //   A reaped pid is never waited for again: by then the number may belong to another
+  //   process.
+  // Hints: labs/03-fork-pipes/HINTS.md#childprocesstryreap
   notImplemented(3, "ChildProcess::tryReap in child_process.cpp");
 }
 
 int ChildProcess::reapWithin([[maybe_unused]] std::chrono::milliseconds grace) {
-  // TODO(lab3): give the child `grace` to exit by itself, then make sure it does.
-  //   - Until a deadline (std::chrono::steady_clock::now() + grace): tryReap(), and if it
-  //     returns false sleep a couple of milliseconds and try again.
-  //   - Reaped in time? Return status_.
-  //   - Otherwise ::kill(pid_, SIGKILL) (it cannot be caught or ignored), then a BLOCKING
-  //     ::waitpid(pid_, &status, 0), repeated while it fails with EINTR. SIGKILL always
-  //     works, so this wait is short.
-  //   - Record the status and reaped_ as in tryReap, and return the status.
+  // TODO(lab3): on return the child is reaped and its wait status is returned (and kept,
+  //   as tryReap keeps it). It gets up to `grace` to exit by itself (its owner has already
+  //   asked it to); one still there after that is killed in a way it can neither catch nor
+  //   ignore. No zombie is left, however many signals interrupt the wait.
+  // Hints: labs/03-fork-pipes/HINTS.md#childprocessreapwithin
   notImplemented(3, "ChildProcess::reapWithin in child_process.cpp");
 }
 

@@ -26,24 +26,21 @@ namespace {
 // OK only if every service answered OK.
 [[maybe_unused]] Reply mergeStatus([[maybe_unused]] Dispatcher& dispatcher,
                                    [[maybe_unused]] const Request& request) {
-  // TODO(lab1): send the same request to each service in kServices (parcel, food,
-  //   vending: dispatcher.dispatch(service, request)) and merge the three replies:
-  //   - status: kOk unless a part failed; then the first part's status that is not kOk;
-  //   - every "message" field: joined into one message, separated by "; ";
-  //   - every other field (parcel.capacity, food.occupied, vending.stock, ...): kept,
-  //     in the order the parts gave them.
-  //   Build the result with makeReply(request, status, message) (served by the server
-  //   itself), then add the kept fields to its .fields.
+  // TODO(lab1): one reply, served by the server itself, made of the replies of every
+  //   service in kServices to the same request: its status is kOk only if every part's
+  //   is, else the first part's that is not; its "message" is the parts' messages joined
+  //   by "; "; every other field of the parts (parcel.capacity, vending.stock, ...) is
+  //   kept, in the order the parts gave them.
+  // Hints: labs/01-sockets/HINTS.md#mergestatus
   notImplemented(1, "mergeStatus in connection.cpp");
 }
 
 }  // namespace
 
 Reply routeRequest([[maybe_unused]] Dispatcher& dispatcher, [[maybe_unused]] const Request& request) {
-  // TODO(lab1): the command code decides the service: serviceFor(request.command)
-  //   gives it (PARCEL_* -> parcel, FOOD_* -> food, VENDING_* -> vending), and
-  //   dispatcher.dispatch(service, request) runs it. serviceFor returns nullopt only
-  //   for STATUS, which every service answers: return mergeStatus(...) then.
+  // TODO(lab1): the reply of the one service the command code names (PARCEL_* to parcel,
+  //   and so on); for STATUS, which names none, the merged reply of all of them.
+  // Hints: labs/01-sockets/HINTS.md#routerequest
   notImplemented(1, "routeRequest in connection.cpp");
 }
 
@@ -51,24 +48,15 @@ void serveConnection([[maybe_unused]] const Fd& client, [[maybe_unused]] Dispatc
                      [[maybe_unused]] const OpenConnections& connections,
                      [[maybe_unused]] std::chrono::milliseconds idle_timeout,
                      [[maybe_unused]] std::chrono::milliseconds frame_timeout) {
-  // TODO(lab1): boundBlockingCalls(client, idle_timeout) once (if it fails, return: a
-  //   connection whose reads and writes cannot be bounded is not served), then loop:
-  //   1. connections.closing(): the server is shutting down -> return. Check it before every
-  //      request: Linux still delivers the data queued on a socket shut for reading (up to
-  //      a receive window, megabytes), so a client that pipelines would be served on.
-  //   2. awaitFrame(client, idle_timeout, frame_timeout) (given) waits until the whole next
-  //      frame has arrived: kIdle (silent for idle_timeout) -> return; kTooSlow (a client
-  //      trickling its bytes in past frame_timeout) -> writeReply(client, arrival.refusal),
-  //      then hangUpAfterLastReply(client) and return. kArrived: go on.
-  //      readRequest(client) then finds every byte there: io != kOk -> return. That is:
-  //      closed (the client left, or the stop shut our reading side), truncated, timed out
-  //      or an error.
-  //   3. A frame error: writeReply(client, rejectFrame(incoming)) (return if the write
-  //      fails); then, if isFatalFrameError (the stream is lost), hangUpAfterLastReply(client)
-  //      and return (hang_up.hpp says why a plain close can destroy that reply); else continue.
-  //      Every bad frame gets an answer: a client waiting for one must not hang.
-  //   4. writeReply(client, routeRequest(dispatcher, incoming.request)); return if it fails.
-  //   Do not close the client here: the caller owns its Fd.
+  // TODO(lab1): the client's requests answered in order, one reply each, until the client
+  //   leaves or stays silent past idle_timeout, a read or write on it fails, or the server
+  //   is closing: no request is begun once connections.closing() (Linux still delivers
+  //   data queued on a socket shut for reading). Every bad frame gets an answer: after a
+  //   non-fatal one the connection goes on; after a fatal one, or a frame not whole within
+  //   frame_timeout, the answer is the last thing sent before hanging up. No blocking call
+  //   on the socket is unbounded; a connection whose calls cannot be bounded is not served.
+  //   The caller owns client: it is still open on return.
+  // Hints: labs/01-sockets/HINTS.md#serveconnection
   notImplemented(1, "serveConnection in connection.cpp");
 }
 

@@ -28,36 +28,24 @@ ConnectionThreads::ConnectionThreads(Dispatcher& dispatcher, const OpenConnectio
     : dispatcher_{dispatcher}, connections_{connections}, idle_timeout_{idle_timeout}, frame_timeout_{frame_timeout} {}
 
 bool ConnectionThreads::start([[maybe_unused]] std::unique_ptr<ClientHandle>& client) {
-  // TODO(lab2): start one thread that runs serve() for this client; return true.
-  //   1. Take a ticket: tracker_.enter(). Do it HERE, before the thread exists, so
-  //      waitUntilAllEnded() can never miss a thread that is just starting.
-  //   2. Start a std::thread that runs this->serve(...) (a pointer to the member function,
-  //      then `this`, then the arguments): the handle's address, client.get(), and the
-  //      ticket MOVED in (it is move-only). The address is of the heap handle, which
-  //      nothing else touches from now on; never hand the thread the address of a
-  //      variable of the accept loop: the next accept() would overwrite it before the
-  //      thread has read it.
-  //      Why not move the unique_ptr itself in? If no thread can be started, std::thread
-  //      throws std::system_error and destroys what was moved in: the client would be
-  //      closed before anyone told it why. So: catch std::system_error and return false;
-  //      the client is still the caller's, who answers it BUSY.
-  //   3. Once the thread exists: client.release() (serve() owns the handle now), then
-  //      .detach() it: nobody will join it (see the top of this file); std::thread's
-  //      destructor calls std::terminate on a thread still joinable.
+  // TODO(lab2): true: a detached thread now runs serve() for this client, the handle is
+  //   that thread's alone and `client` is empty. false: no thread could be had (std::thread
+  //   throws std::system_error), and `client` is still the caller's, open and untouched,
+  //   so it can be told BUSY. tracker_ counts the thread from before it exists, so that
+  //   waitUntilAllEnded() never misses one that is just starting. Nothing that lives in
+  //   the accept loop's stack frame may reach the thread: the next accept() reuses it.
+  // Hints: labs/02-threads/HINTS.md#connectionthreadsstart
   notImplemented(2, "ConnectionThreads::start in connection_threads.cpp");
 }
 
 void ConnectionThreads::serve([[maybe_unused]] ClientHandle* handle,
                               [[maybe_unused]] ThreadTracker::Ticket ticket) {
-  // TODO(lab2): runs in the new thread, which owns both arguments.
-  //   0. Adopt the handle first: std::unique_ptr<ClientHandle> client{handle}. From here
-  //      on it is this thread's, and it is closed however serve() ends.
-  //   1. logLine("connection N", "started"), N = client->number.
-  //   2. serveConnection(client->socket, dispatcher_, connections_, idle_timeout_, frame_timeout_):
-  //      your lab 1 loop.
-  //   3. logLine(..., "closed"), then client.reset() to close the socket NOW. The ticket
-  //      (a parameter) is destroyed when serve returns, and that is when
-  //      waitUntilAllEnded() may say "all ended": the socket must be closed before.
+  // TODO(lab2): runs in the new thread, which owns both arguments from its first line on.
+  //   The connection is served by your lab 1 loop, logged as "started" and "closed" under
+  //   "connection N" (N = the handle's number), and its socket is closed however serve()
+  //   ends, and BEFORE the ticket goes back (when serve returns): once waitUntilAllEnded()
+  //   says all ended, no connection may still be open.
+  // Hints: labs/02-threads/HINTS.md#connectionthreadsserve
   notImplemented(2, "ConnectionThreads::serve in connection_threads.cpp");
 }
 

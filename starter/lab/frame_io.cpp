@@ -19,23 +19,20 @@
 namespace mc {
 
 IncomingRequest readRequest([[maybe_unused]] const Fd& connection) {
-  // TODO(lab1): read one request frame into an IncomingRequest `in`.
-  //   1. readExactly the kRequestHeaderSize header bytes into a std::array<std::uint8_t, 16>;
-  //      store the IoStatus in in.io and return if it is not kOk.
-  //   2. in.header = parseRequestHeader(...); in.error = checkRequestHeader(in.header).
-  //      If isFatalFrameError(in.error): return NOW, leaving the payload unread.
-  //   3. readExactly exactly header.payload_length bytes into a std::string
-  //      (io again: a peer that vanishes mid-payload is kTruncated; return then).
-  //   4. decodeRequest(in.header, payload): copy its error into in.error and, if it
-  //      has a value, move it into in.request. kUnknownCommand and kBadPayload are
-  //      not fatal: the whole frame was consumed, so the next one starts in step.
+  // TODO(lab1): at most one request frame taken off the connection. The result's io says
+  //   whether the bytes came (anything but kOk: nothing else in it counts); error is the
+  //   frame's first fault, kNone if none; request is filled only when both are fine.
+  //   After a fatal header error the payload is left unread, since its length cannot be
+  //   trusted. After any other outcome with io kOk the whole frame was consumed, so the
+  //   next read starts exactly at the next frame.
+  // Hints: labs/01-sockets/HINTS.md#readrequest
   notImplemented(1, "readRequest in frame_io.cpp");
 }
 
 IncomingReply readReply([[maybe_unused]] const Fd& connection) {
-  // TODO(lab1): the same four steps for a reply frame: kReplyHeaderSize bytes,
-  //   parseReplyHeader, checkReplyHeader, the payload, decodeReply. (The client
-  //   uses this one: `cabinet` prints nothing until it works.)
+  // TODO(lab1): readRequest's contract, for one reply frame. (The client uses this one:
+  //   `cabinet` prints nothing until it works.)
+  // Hints: labs/01-sockets/HINTS.md#readreply
   notImplemented(1, "readReply in frame_io.cpp");
 }
 

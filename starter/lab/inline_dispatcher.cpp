@@ -25,12 +25,12 @@ InlineDispatcher::InlineDispatcher(const ServiceOptions& options) {
 
 Reply InlineDispatcher::dispatch(Service service, const Request& request) {
   Guarded& guarded = services_[indexOf(service)];
-  // TODO(lab2): hold guarded.mutex for the whole request: a named
-  //   std::scoped_lock on the line above handle(). Not just around part of it:
-  //   handle() reads and then writes the state, and the read-then-write must be
-  //   one step. One mutex per service (not one for all): a buyer then never waits
-  //   for a parcel deposit. Without it, Lab2Threads.SharedCabinetStateSurvivesManyThreads
-  //   sees one locker given out twice, or a deposit that fails.
+  // TODO(lab2): many connection threads call dispatch() at once. handle() reads the
+  //   service's state and then writes it: to every other thread of the same service the
+  //   whole call must be one step (guarded.mutex), while requests to other services never
+  //   wait for it. Nothing aborts here until you do it: the tests that fail are
+  //   Lab2Threads.SharedCabinetStateSurvivesManyThreads and the Concurrency load.
+  // Hints: labs/02-threads/HINTS.md#inlinedispatcherdispatch
   return guarded.state->handle(request);
 }
 

@@ -35,31 +35,24 @@ namespace {
 
 Fd openListenSocket([[maybe_unused]] const std::string& host, [[maybe_unused]] std::uint16_t port,
                     [[maybe_unused]] int backlog) {
-  // TODO(lab1): socket, setsockopt, bind, listen; throwErrno("call") on any failure.
-  //   1. makeAddress(host, port) first (it throws on a bad host before we own an fd).
-  //   2. ::socket for an IPv4 stream socket, with SOCK_CLOEXEC or'd into the type (a
-  //      program we ever exec must not inherit our port). Put the raw fd into an Fd
-  //      at once: then every throw below closes it for you.
-  //   3. setsockopt SO_REUSEADDR = 1, BEFORE bind: otherwise a restarted server
-  //      cannot bind its port while old connections sit in TIME_WAIT.
-  //   4. bind to the address (cast &address to const sockaddr*), then
-  //      listen(listener, backlog) with the caller's backlog (not 5: a burst of
-  //      clients overflows a tiny backlog and waits for SYN retries). Return it.
+  // TODO(lab1): a TCP socket listening on host:port, owned by the returned Fd, its queue
+  //   of finished handshakes as long as the caller's backlog (a tiny one makes a burst of
+  //   clients wait for SYN retries). A restarted server must bind its port at once, even
+  //   while old connections sit in TIME_WAIT, and no program we exec may inherit it.
+  //   Failure throws std::system_error naming the call that failed (throwErrno), and no
+  //   descriptor leaks on any path.
+  // Hints: labs/01-sockets/HINTS.md#openlistensocket
   notImplemented(1, "openListenSocket in listen_socket.cpp");
 }
 
 Fd acceptConnection([[maybe_unused]] const Fd& listener) {
-  // TODO(lab1): ::accept4 with SOCK_CLOEXEC (we do not need the peer's address: pass
-  //   null for it and its length), straight into an Fd; return it if it is valid.
-  //   Otherwise sort errno into three groups:
-  //   - the caller should just try again: EINTR (a signal: the main loop looks at it),
-  //     ECONNABORTED (the client gave up while queued), EAGAIN, and the network
-  //     errors accept(2) says to treat like EAGAIN (EPROTO, ENETDOWN, ENOPROTOOPT,
-  //     EHOSTDOWN, ENONET, EHOSTUNREACH, ENETUNREACH): return Fd{} (invalid).
-  //   - out of resources: EMFILE, ENFILE, ENOBUFS, ENOMEM. The connection stays
-  //     queued, so poll() reports the listener readable again at once: without a
-  //     pause (std::this_thread::sleep_for ~50 ms) the loop spins at 100% CPU. Then Fd{}.
-  //   - anything else (EBADF, EINVAL, ...) is a bug: throwErrno("accept4").
+  // TODO(lab1): the next queued connection, owned by the returned Fd (close-on-exec); or an
+  //   invalid Fd when the caller should simply wait again: a signal, a client that gave up
+  //   while queued, or a network error accept(2) says to treat like EAGAIN. Out of
+  //   descriptors or memory is an invalid Fd too, but only after a short pause: that
+  //   connection stays queued, the listener polls readable again at once, and the accept
+  //   loop would spin at 100% CPU. Any other error is a bug: throw.
+  // Hints: labs/01-sockets/HINTS.md#acceptconnection
   notImplemented(1, "acceptConnection in listen_socket.cpp");
 }
 

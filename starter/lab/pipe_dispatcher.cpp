@@ -32,37 +32,30 @@ namespace {
 }  // namespace
 
 PipeDispatcher::PipeDispatcher([[maybe_unused]] const ServiceOptions& options) {
-  // TODO(lab3): for each Service in kServices, start its child with two pipes.
-  //   - makePipe() twice: `requests` (server -> child) and `replies` (child -> server).
-  //   - link.child = spawnServiceChild(service, {the child's two ends}, body), where body is a
-  //     lambda that runs in the child: openServiceState(service, options) (after fork: an
-  //     SQLite connection must never be shared by two processes), then runPipeChild.
-  //   - Back in the server, keep ONLY the server's ends: move requests.write_end into
-  //     link.requests and replies.read_end into link.replies; the child's ends close when the
-  //     Pipe objects go out of scope. A child's end left open here hides the child's death:
-  //     writes to it never fail with EPIPE and reads never see end of file.
+  // TODO(lab3): on return each service in kServices has a child running runPipeChild on a
+  //   ServiceState of its own, opened in the child (an SQLite connection is never shared by
+  //   two processes), with a request pipe in and a reply pipe out. Its Link holds the child
+  //   and the server's two ends, and no other end of those pipes stays open in the server:
+  //   one left open hides the child's death (no EPIPE on a write, no end of file on a read).
+  // Hints: labs/03-fork-pipes/HINTS.md#pipedispatcher-constructor
   notImplemented(3, "PipeDispatcher::PipeDispatcher in pipe_dispatcher.cpp");
 }
 
 PipeDispatcher::~PipeDispatcher() {
-  // TODO(lab3): stop the children the stage 3 way, by end of file.
-  //   - First reset() every link's requests end: each child's readExactly returns kClosed
-  //     and its loop returns 0. Close all three before waiting for any, so they exit together.
-  //   - Then reap each child with reapWithin (a grace of about 2 s) and logLine its
-  //     describeWaitStatus. The grace is for a child that is stuck: it gets SIGKILL.
+  // TODO(lab3): every child stopped the stage 3 way, by end of file on its request pipe,
+  //   and reaped, each one's wait status logged. The three stop together, not one after
+  //   another; one that does not exit within a grace (about 2 s) is stuck and is killed.
+  // Hints: labs/03-fork-pipes/HINTS.md#pipedispatcher-destructor
   notImplemented(3, "PipeDispatcher::~PipeDispatcher in pipe_dispatcher.cpp");
 }
 
 Reply PipeDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_unused]] const Request& request) {
-  // TODO(lab3): one round trip through the service's two pipes.
-  //   - Take the link's mutex with a std::scoped_lock for the WHOLE round trip: the reply
-  //     pipe is shared by every request to this service, so if two threads each wrote a
-  //     request before either read, each could read the other's reply.
-  //   - packRequest(request, 0) (stage 3 has no slots) and writeAll it to link.requests.
-  //   - readExactly one ReplyRecord from link.replies.
-  //   - A failed write (EPIPE) or any read result but kOk means the child is gone: return
-  //     unavailableReply(...), never wait or retry.
-  //   - unpackReply; if that fails: makeReply(request, Status::kInternalError, ...).
+  // TODO(lab3): the service child's reply to this request, and to no other. The reply pipe
+  //   is shared by every request to this service, so two threads' round trips must never
+  //   overlap. A child that is gone (the write fails, the read does not get a whole record)
+  //   gives unavailableReply at once, never a wait or a retry; a reply record that does
+  //   not unpack gives INTERNAL_ERROR.
+  // Hints: labs/03-fork-pipes/HINTS.md#pipedispatcherdispatch
   notImplemented(3, "PipeDispatcher::dispatch in pipe_dispatcher.cpp");
 }
 

@@ -19,27 +19,25 @@
 namespace mc {
 
 SlotPool::SlotPool(std::uint32_t count) : available_{count, Semaphore::Scope::kThreads} {
-  // TODO(lab4): put the numbers 0 .. count-1 into free_ (reserve first). The semaphore
-  //   already counts `count`: the list must hold exactly that many numbers.
+  // TODO(lab4): every slot number 0 .. count-1 is free, so the invariant above holds from
+  //   the start (the semaphore already counts `count`).
+  // Hints: labs/04-semaphores/HINTS.md#slotpool-constructor
   notImplemented(4, "SlotPool::SlotPool in reply_slots.cpp");
 }
 
 std::optional<std::uint32_t> SlotPool::acquire([[maybe_unused]] std::chrono::milliseconds timeout) {
-  // TODO(lab4): first the semaphore, then the mutex, never the other way round.
-  //   - available_.waitFor(timeout); false: return std::nullopt (the caller decides whether
-  //     to wait again).
-  //   - Then, under a std::scoped_lock on mutex_, take the LAST number (back, pop_back) and
-  //     return it: a slot just given back is the next one out (the tests expect that).
-  //     assert(!free_.empty()): the semaphore promised a number.
-  //   - Sleeping on the semaphore while holding the mutex would deadlock: release() needs
-  //     the mutex to give a number back.
+  // TODO(lab4): a slot number that now belongs to the caller alone, or nullopt if none came
+  //   free within `timeout` (the caller decides whether to try again). The number released
+  //   last is handed out first (the tests count on it). Never sleep holding mutex_:
+  //   release() needs it to give a number back, so a sleeper holding it would deadlock.
+  // Hints: labs/04-semaphores/HINTS.md#slotpoolacquire
   notImplemented(4, "SlotPool::acquire in reply_slots.cpp");
 }
 
 void SlotPool::release([[maybe_unused]] std::uint32_t slot) {
-  // TODO(lab4): the reverse order of acquire: push `slot` back onto free_ under the mutex,
-  //   let the lock go, THEN available_.post(). Posting first would let another thread
-  //   take a count while the number is not yet on the list.
+  // TODO(lab4): `slot` is free again and the invariant holds: a thread woken by the
+  //   semaphore must always find a number on free_.
+  // Hints: labs/04-semaphores/HINTS.md#slotpoolrelease
   notImplemented(4, "SlotPool::release in reply_slots.cpp");
 }
 

@@ -25,29 +25,23 @@ namespace mc {
 
 IoStatus readExactly([[maybe_unused]] const Fd& fd, [[maybe_unused]] void* buffer,
                      [[maybe_unused]] std::size_t size) {
-  // TODO(lab1): loop until `size` bytes have arrived (size 0 is done at once: kOk).
-  //   - Keep a char* cursor into buffer and a count `left`; call ::read(fd.get(), cursor, left).
-  //   - got > 0: advance the cursor, subtract from left. A short count is NOT an error.
-  //   - got < 0 and errno == EINTR: a signal arrived; read again.
-  //   - got < 0 and errno == EAGAIN/EWOULDBLOCK: SO_RCVTIMEO expired: kTimedOut.
-  //   - got < 0 otherwise: kError (leave errno as read() set it).
-  //   - got == 0 is EOF. Where it falls matters: before the first byte it is a clean
-  //     close (kClosed); after some bytes the peer broke off a message (kTruncated).
+  // TODO(lab1): all `size` bytes of buffer filled from fd (kOk; at once for size 0), or
+  //   why not: kClosed (end of file before the first byte), kTruncated (end of file after
+  //   some), kTimedOut (the socket's receive timeout expired), kError (errno as read(2)
+  //   left it). read(2) may return fewer bytes than asked, or fail with EINTR when a
+  //   signal handler ran: neither is an outcome.
+  // Hints: labs/01-sockets/HINTS.md#readexactly
   notImplemented(1, "readExactly in robust_io.cpp");
 }
 
 bool writeAll([[maybe_unused]] const Fd& fd, [[maybe_unused]] const void* buffer,
               [[maybe_unused]] std::size_t size) {
-  // TODO(lab1): loop until all `size` bytes are written, like readExactly.
-  //   - Write with ::send(fd, cursor, left, MSG_NOSIGNAL): on a socket whose peer has
-  //     closed, plain write() raises SIGPIPE, whose default action kills the whole server.
-  //     With MSG_NOSIGNAL you get -1 / EPIPE instead.
-  //   - send() works only on sockets: on a pipe it fails with ENOTSOCK (having moved
-  //     nothing). Then use ::write() for this and every later chunk of the buffer.
-  //     (A small helper "write some bytes, send() or write()" keeps the loop short.)
-  //   - -1 with EINTR: write again. Any other -1: return false, errno says why.
-  //   - A short write is not an error: advance the cursor and send the rest.
-  //   - Return true only when every byte has been handed to the kernel.
+  // TODO(lab1): every one of the `size` bytes handed to the kernel (true), on a socket or
+  //   a pipe alike; or false, with errno saying why (EPIPE: the reader is gone; EAGAIN:
+  //   the socket's send timeout expired). Short writes and EINTR are not failures. A
+  //   peer that has closed must cost a false return, never a SIGPIPE: that signal's
+  //   default action kills the whole server.
+  // Hints: labs/01-sockets/HINTS.md#writeall
   notImplemented(1, "writeAll in robust_io.cpp");
 }
 

@@ -28,39 +28,32 @@
 namespace mc {
 
 bool takeRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] RequestRecord& record) {
-  // TODO(lab4): take ONE whole record off the request pipe.
-  //   - Under a std::scoped_lock on context.read_mutex (and nothing else): readExactly one
-  //     RequestRecord from context.requests into record. Let the lock go right after the read
-  //     (a block scope around the lock and the read does it).
-  //   - kOk: return true. Anything else means the doorbell rang without a record (a protocol
-  //     bug, or the server is gone): logError (who: the service's name, what: ioStatusName)
-  //     and return false.
+  // TODO(lab4): true with one whole record from the request pipe in `record`; false, with
+  //   the reason logged under the service's name, if none could be read (the doorbell rang
+  //   without a record: a protocol bug, or the server is gone). No other thread's read may
+  //   come between the bytes of one record, and no other lock is held while reading.
+  // Hints: labs/04-semaphores/HINTS.md#takerecord
   notImplemented(4, "takeRecord in semaphore_child.cpp");
 }
 
 void answerRecords([[maybe_unused]] ChildContext& context,
                    [[maybe_unused]] std::span<const RequestRecord> records) {
-  // TODO(lab4): answer a batch of records, each in the slot it names.
-  //   - Under a std::scoped_lock on context.state_mutex (every thread of this child shares one
-  //     ServiceState and its SQLite connection; the lock makes them take turns):
-  //     std::vector<Reply> replies = runRecords(context, records). That runs the whole batch as
-  //     ONE transaction: when it returns, every change is in the log, so the replies may go out.
-  //   - THEN, with the lock let go, for each record i:
-  //       record.slot >= kSlotsPerService: there is no slot to answer in; logError and skip it.
-  //       Never index channel.slots with a number you have not checked.
-  //       ReplySlot& slot = context.channel.slots[record.slot];
-  //       slot.reply = packReply(replies[i]); and only THEN slot.feedback.post(). The order
-  //       matters: the post tells the waiting server thread its reply is there.
+  // TODO(lab4): every record of the batch answered in the slot it names, and its slot's
+  //   feedback posted: a post tells the waiting server thread its reply is there already.
+  //   The batch runs as one transaction (runRecords, given) with the child's one shared
+  //   ServiceState to itself, and no reply goes out before that commit. A slot number came
+  //   through a pipe: one that does not exist is logged and skipped, never used as an index.
+  //   Safe to call from several threads at once (lab 6 does).
+  // Hints: labs/04-semaphores/HINTS.md#answerrecords
   notImplemented(4, "answerRecords in semaphore_child.cpp");
 }
 
 void answerRecord([[maybe_unused]] ChildContext& context, [[maybe_unused]] const RequestRecord& record) {
-  // TODO(lab4): have the record answered in a batch (read batch_queue.hpp first).
-  //   - context.batches.leave(record) returns false: another request thread is serving the
-  //     queue and will run this record too. Nothing more to do: return.
-  //   - true: this thread serves. Loop: while context.batches.take(batch) gives a batch,
-  //     answerRecords(context, batch). Stop only when take() says none is waiting (it then
-  //     stops you serving, under its lock), or a record left meanwhile would wait forever.
+  // TODO(lab4): `record` gets answered in a batch (context.batches; read batch_queue.hpp
+  //   first): by this thread, or by the request thread serving the queue right now. A
+  //   thread that becomes the server answers batches until the queue says none is waiting,
+  //   so no record left in it meanwhile is ever stranded.
+  // Hints: labs/04-semaphores/HINTS.md#answerrecord
   notImplemented(4, "answerRecord in semaphore_child.cpp");
 }
 
@@ -85,19 +78,14 @@ struct RequestJob {
 
 int runSemaphoreChild([[maybe_unused]] ServiceState& state, [[maybe_unused]] ServiceChannel& channel,
                       [[maybe_unused]] const Fd& requests) {
-  // TODO(lab4): the doorbell loop. One ring = one record in the pipe = one request thread.
-  //   - Make a ChildContext{state, channel, requests}, THEN a ThreadTracker (declared
-  //     after the context, it is destroyed first, and its destructor waits for the threads
-  //     that still use the context).
-  //   - Loop: channel.doorbell.wait(); then if channel.stopping.load() is set, break: the
-  //     server has no requests left for us (it sets the flag, then rings once more).
-  //   - Otherwise make a std::make_unique<RequestJob>(RequestJob{context, threads.enter()})
-  //     and startDetachedThread(job, kRequestStackBytes) (detached_thread.hpp: a thread with
-  //     a small stack that owns the job). If that fails, serve it in this thread ((*job)()):
-  //     slower, but the client gets a reply.
-  //   - The request thread reads the record (serveOneRequest), not this loop; and never wait
-  //     for a request thread here: the next ring must be picked up at once.
-  //   - After the loop: threads.waitUntilIdle(a few seconds), return 0.
+  // TODO(lab4): the stage 4 child. One ring of the doorbell means one record in the pipe,
+  //   and gets one request thread (RequestJob: it reads the record, not this loop), until
+  //   the server sets `stopping` and rings once more. Returns 0 once the request threads
+  //   have ended (waiting a few seconds at most). The loop never waits for a request
+  //   thread: the next ring must be picked up at once. When no thread can be started, the
+  //   request is served right here: slower, but answered. The threads use a context that
+  //   must outlive every one of them.
+  // Hints: labs/04-semaphores/HINTS.md#runsemaphorechild
   notImplemented(4, "runSemaphoreChild in semaphore_child.cpp");
 }
 

@@ -44,65 +44,58 @@ namespace {
 
 SemaphoreDispatcher::SemaphoreDispatcher([[maybe_unused]] const ServiceOptions& options,
                                          [[maybe_unused]] int pool_workers) {
-  // TODO(lab4): for each Service in kServices, one Link, one request pipe and one child.
-  //   - auto link = std::make_shared<Link>(): its constructor maps the ServiceChannel, i.e.
-  //     BEFORE the fork below, so parent and child share it. Take a reference to
-  //     *link->channel to hand to the child.
-  //   - makePipe() once: requests go in through the pipe; replies come back in the slots.
-  //   - link->child = spawnServiceChild(service, {the pipe's read end}, body); in the child,
-  //     body opens openServiceState(service, options) and returns
-  //     runSemaphoreChild(*state, channel, read end) (lab 6: runWorkerPool if pool_workers > 0).
-  //   - The server keeps only the write end (link->requests); the read end closes here.
-  //   - replaceLink(service, std::move(link)) makes it the service's current link.
+  // TODO(lab4): on return each service in kServices has a current Link whose child runs
+  //   runSemaphoreChild (lab 6: runWorkerPool when pool_workers > 0) on a ServiceState of
+  //   its own and on that link's ServiceChannel, reading requests from a new pipe. The
+  //   channel is shared memory only if it was mapped before the fork. The server keeps the
+  //   pipe's write end and nothing else of it: replies come back in the slots.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoredispatcher-constructor
   notImplemented(4, "SemaphoreDispatcher::SemaphoreDispatcher in semaphore_dispatcher.cpp");
 }
 
 SemaphoreDispatcher::~SemaphoreDispatcher() {
-  // TODO(lab4): stop the children the stage 4 way. Closing the pipe is not enough here: the
-  //   child sleeps on its doorbell, not in read().
-  //   - For every service's currentLink(service) (no request is in flight any more, so these
-  //     are the only links left): channel->stopping.store(true), THEN channel->doorbell.post() so the
-  //     child wakes up and sees the flag (in that order: a child woken before the store
-  //     would take the ring for a request and read a record that is not there).
-  //   - Then reap each child with reapWithin (about 2 s) and logLine its describeWaitStatus.
-  //     The children must be gone before the members (the shared channels) are unmapped.
+  // TODO(lab4): every child stopped the stage 4 way and reaped, each wait status logged,
+  //   before the members (the shared channels) are unmapped. No request is in flight any
+  //   more, so the current links are the only ones left. A stage 4 child sleeps on its
+  //   doorbell, not in read(), so end of file does not wake it; woken, it must find
+  //   `stopping` set already, or it takes the ring for a request and reads a record that
+  //   is not there. One that does not exit within a grace (about 2 s) is killed.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoredispatcher-destructor
   notImplemented(4, "SemaphoreDispatcher::~SemaphoreDispatcher in semaphore_dispatcher.cpp");
 }
 
 Reply SemaphoreDispatcher::dispatch([[maybe_unused]] Service service, [[maybe_unused]] const Request& request) {
-  // TODO(lab4): a link, a slot, a round trip, the slot back.
-  //   - const std::shared_ptr<Link> link = currentLink(service), ONCE, and only that copy from
-  //     here on: in lab 5 a dead child's link gets replaced while requests still use it.
-  //   - Loop until link->slots.acquire(kLivenessCheck) gives a slot; before each try, if
-  //     !link->child->running(), return unavailableReply(...). (All 64 slots busy: we wait, but
-  //     never for a child that is dead.)
-  //   - reply = roundTrip(*link, service, request, slot); then link->slots.release(slot) on
-  //     EVERY path, UNAVAILABLE included, or the pool shrinks until nobody gets a slot.
+  // TODO(lab4): this request's reply, through one Link from start to end: the service's
+  //   current one when dispatch begins (lab 5 may replace it meanwhile). While every slot is
+  //   busy it waits for one, but never for a dead child: that is unavailableReply. The slot
+  //   is given back on every path that returns a reply, UNAVAILABLE included, or the pool
+  //   shrinks until nobody gets a slot.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoredispatcherdispatch
   notImplemented(4, "SemaphoreDispatcher::dispatch in semaphore_dispatcher.cpp");
 }
 
 Reply SemaphoreDispatcher::roundTrip([[maybe_unused]] Link& link, [[maybe_unused]] Service service,
                                      [[maybe_unused]] const Request& request,
                                      [[maybe_unused]] std::uint32_t slot) {
-  // TODO(lab4): the request goes out through the pipe, the reply comes back in the slot.
-  //   - writeAll(link.requests, packRequest(request, slot)): a single write of at most
-  //     PIPE_BUF bytes is atomic, so records of concurrent threads never interleave and no
-  //     lock is needed. false (EPIPE: the child is gone): return unavailableReply(...).
-  //   - link.channel->doorbell.post(): exactly one ring per record, AFTER the write.
-  //   - awaitFeedback on link.channel->slots[slot]; false: return unavailableReply(...).
-  //   - unpackReply(slots[slot].reply); on failure makeReply(request, Status::kInternalError, ...).
+  // TODO(lab4): the child's reply to this request, come back in `slot`, which the record
+  //   names. One ring of the doorbell per record, and only for a record already in the
+  //   pipe: a ring without one blocks a request thread in read() for good. Threads write
+  //   the pipe concurrently without a lock: one write of at most PIPE_BUF bytes is atomic.
+  //   A child that is gone (the write fails, or it was reaped without answering) gives
+  //   unavailableReply; a reply record that does not unpack gives INTERNAL_ERROR.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoredispatcherroundtrip
   notImplemented(4, "SemaphoreDispatcher::roundTrip in semaphore_dispatcher.cpp");
 }
 
 // Waits for the slot's feedback, checking now and then that the child lives.
 // A dead child never posts: without this check the thread would wait forever.
 bool SemaphoreDispatcher::awaitFeedback([[maybe_unused]] Link& link, [[maybe_unused]] ReplySlot& slot) {
-  // TODO(lab4): never an unbounded wait on a semaphore another process must post.
-  //   - Loop: slot.feedback.waitFor(kLivenessCheck) true: return true.
-  //   - Timed out and !link.child->running() (the main loop has reaped it): nobody can post
-  //     this slot any more. Return slot.feedback.tryWait(): it catches a reply posted just
-  //     before the child died, and leaves the count at 0 for the slot's next user.
-  //   - Timed out but the child lives: it is just slow; wait again.
+  // TODO(lab4): true once the slot's feedback was taken; false once the child has been
+  //   reaped without posting it. A slow child is waited for as long as it lives, but never
+  //   in one unbounded wait on a semaphore another process must post: look whether it lives
+  //   every kLivenessCheck. A reply posted just before the child died still counts, and
+  //   either way the slot's count is 0 on return, ready for its next user.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoredispatcherawaitfeedback
   notImplemented(4, "SemaphoreDispatcher::awaitFeedback in semaphore_dispatcher.cpp");
 }
 

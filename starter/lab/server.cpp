@@ -21,45 +21,36 @@
 namespace mc {
 
 void Server::acceptUntilStopped([[maybe_unused]] ConnectionThreads& threads) {
-  // TODO(lab1): the main loop: wait, then act on what woke us, until told to stop.
-  //   - First dispatcher_->reapChildren() once (a child may have died before the SIGCHLD
-  //     handler was installed). Count the accepted clients in a std::uint64_t, from 1.
-  //   - Loop: events = waitForEvents(listener_, signals_).
-  //     events.stop: return (shutDown() does the rest).
-  //     events.child_exited: signals_.drainChildEvents(), then dispatcher_->reapChildren()
-  //       (this only fires once lab 5 installs the SIGCHLD handler).
-  //     no events.connection: continue.
-  //   - Accept: a std::make_unique<ClientHandle>(acceptConnection(listener_), ++accepted).
-  //     An invalid socket (the client left before we accepted) is not fatal: continue.
-  //   - Then if (!admitClient(*client, limit_, connections_)) continue; (given): over
-  //     --max-connections the client got a BUSY reply and is closed; otherwise its socket is
-  //     now on connections_, where a shutdown will find it.
-  //   - Stage 1: serveConnection(client->socket, *dispatcher_, connections_, idle_timeout_, frame_timeout_)
-  //     right here; the next client waits in the listen backlog.
-  // TODO(lab2): stage >= 2: threads.start(client) instead. The heap handle is the
-  //   thread's from then on: never hand a thread a pointer into this stack frame.
-  //   start() returns false when no thread can be had (EAGAIN): the client is then still
-  //   yours; turnAwayWithoutThread(*client) (given) answers it BUSY, and you go on. That
-  //   client is closed, but the server must not die of it.
+  // TODO(lab1): returns only when a stop is requested (shutDown does the rest). Until
+  //   then every connection is accepted, numbered from 1 (ClientHandle) and admitted or
+  //   turned away by admitClient (given: over --max-connections it answers BUSY); at
+  //   stage 1 an admitted client is served to the end right here, while the next waits in
+  //   the listen backlog. A client that left before accept() is not an error. Every child
+  //   that exits is reaped, including one that died before the SIGCHLD handler existed,
+  //   and a child event is consumed, never left to wake the loop again (both start to
+  //   matter in lab 5).
+  // Hints: labs/01-sockets/HINTS.md#serveracceptuntilstopped
+  // TODO(lab2): from stage 2 on, each admitted client gets a thread of its own
+  //   (threads.start) and the loop waits again at once. From then on the client's heap
+  //   handle is the thread's: nothing of this stack frame may reach the thread. When no
+  //   thread can be had, the client is still yours: it is told BUSY
+  //   (turnAwayWithoutThread, given) and the server lives on.
+  // Hints: labs/02-threads/HINTS.md#serveracceptuntilstopped
   notImplemented(1, "Server::acceptUntilStopped in server.cpp");
 }
 
 // Backwards through start-up: no new clients; connections finish the
 // request they hold; then the dispatcher stops and reaps the service children.
 int Server::shutDown([[maybe_unused]] ConnectionThreads& threads) {
-  // TODO(lab5): undo start-up in reverse order, then return 0.
-  //   - logLine("main", "shutting down"); listener_.reset(): no new clients (a connect now
-  //     is refused at once instead of waiting in a backlog nobody accepts).
-  //   - Wait up to kConnectionsGrace for the connection threads: each answers the request it
-  //     holds and ends (the given StopForwarder, woken by the same stop pipe, has shut every
-  //     client socket for reading, so no thread is left waiting in read()). Wait in short
-  //     steps, threads.waitUntilAllEnded(50 ms), and call dispatcher_->reapChildren() between
-  //     them: a request waiting on a child that dies now sees it gone only once it is reaped.
-  //     If some did not end: logError how many (threads.active()), std::fflush(stdout),
-  //     std::_Exit(1). They still use the dispatcher: destroying it under them would be
-  //     a use-after-free; a quick exit is the lesser evil.
-  //   - dispatcher_.reset(): its destructor stops and reaps the service children (labs 3, 4).
-  //   - logLine("main", "stopped"); return 0: main returns it, the exit status of a clean stop.
+  // TODO(lab5): start-up undone in reverse order; returns 0, the exit status of a clean
+  //   stop, logged as "shutting down" and "stopped". On return: a connect is refused at
+  //   once (not queued where nobody accepts), every connection thread has answered the
+  //   request it held and ended, and every service child is stopped and reaped. The wait
+  //   for the threads is bounded (kConnectionsGrace) and keeps reaping children meanwhile:
+  //   a request waiting on a child that dies sees it gone only once it is reaped. Threads
+  //   still running after the grace still use the dispatcher, so it must not be destroyed
+  //   under them: log how many and leave the process at once, status 1, output flushed.
+  // Hints: labs/05-shutdown-recovery/HINTS.md#servershutdown
   notImplemented(5, "Server::shutDown in server.cpp");
 }
 

@@ -29,17 +29,13 @@
 namespace mc {
 
 void SemaphoreDispatcher::restartService([[maybe_unused]] Service service) {
-  // TODO(lab5): give the service a new child on a brand-new Link.
-  //   - takeRestart(service) false: logError that the service is left down, and return (a
-  //     child that dies at start must not make the server fork forever).
-  //   - A new Link whose channel is SharedMemory<ServiceChannel>::inMemfd("cabinet-channel"):
-  //     the exec'd child cannot see anonymous memory, but it can map a memfd. Never reuse the
-  //     dead child's channel: it may have died in the middle of a sem_post.
-  //   - makePipe(); link->child = spawnServiceProcess(service, link->channel.file(), read end)
-  //     (fork + exec: this process runs threads now, so fork alone is unsafe); keep the
-  //     write end in link->requests and let the read end close here.
-  //   - replaceLink(service, link): from now on dispatch() finds the new child. Log the new pid.
-  //   - Catch std::exception (fork or memfd failing): logError, and the service stays down.
+  // TODO(lab5): the service has a new child on a brand-new Link (channel, semaphores, slots
+  //   and pipe all new: the dead child may have died in the middle of a sem_post), current
+  //   from now on, with the new pid logged. Only within takeRestart's budget: past it, or
+  //   if anything throws, the service stays down (UNAVAILABLE) and the log says so; never
+  //   a fork loop. This process runs threads now, so the child must be a fresh program
+  //   (exec), not a bare fork; and an exec'd child cannot see anonymous shared memory.
+  // Hints: labs/05-shutdown-recovery/HINTS.md#semaphoredispatcherrestartservice
   notImplemented(5, "SemaphoreDispatcher::restartService in service_restart.cpp");
 }
 

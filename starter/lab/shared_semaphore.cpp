@@ -23,52 +23,53 @@
 namespace mc {
 
 Semaphore::Semaphore([[maybe_unused]] unsigned initial, [[maybe_unused]] Scope scope) {
-  // TODO(lab4): ::sem_init(&sem_, pshared, initial); non-zero: throwErrno("sem_init").
-  //   - pshared is 1 for Scope::kProcesses, 0 for Scope::kThreads. With 0 a post in one
-  //     process may never wake a waiter in another, even in shared memory.
-  //   - pshared alone is not enough: the sem_t itself must lie in memory both processes
-  //     share (a SharedMemory mapping made before fork), or each has its own copy.
+  // TODO(lab4): sem_ ready with the count `initial`, usable across processes for
+  //   Scope::kProcesses (a post in one wakes a waiter in another) and among this process's
+  //   threads for Scope::kThreads. Failure throws std::system_error naming sem_init.
+  //   (Across processes the sem_t must also lie in memory both share: the caller's job.)
+  // Hints: labs/04-semaphores/HINTS.md#semaphore-constructor
   notImplemented(4, "Semaphore::Semaphore in shared_semaphore.cpp");
 }
 
 Semaphore::~Semaphore() { ::sem_destroy(&sem_); }
 
 void Semaphore::post() {
-  // TODO(lab4): ::sem_post(&sem_). It fails only with EOVERFLOW (the count at SEM_VALUE_MAX),
-  //   which our bounded counts never reach. sem_post is async-signal-safe, sem_wait is not.
+  // TODO(lab4): the count is one higher, and one waiter, if any, wakes. Async-signal-safe.
+  //   It can fail only at SEM_VALUE_MAX, which our bounded counts never reach.
+  // Hints: labs/04-semaphores/HINTS.md#semaphorepost
   notImplemented(4, "Semaphore::post in shared_semaphore.cpp");
 }
 
 void Semaphore::wait() {
-  // TODO(lab4): ::sem_wait(&sem_) in a loop: while it returns non-zero, errno EINTR means
-  //   "a signal handler ran, call again"; any other errno: throwErrno("sem_wait").
+  // TODO(lab4): returns having taken one count, however long that takes and however many
+  //   signal handlers run meanwhile (an interrupted wait took nothing). Any other failure
+  //   is a bug: throw.
+  // Hints: labs/04-semaphores/HINTS.md#semaphorewait
   notImplemented(4, "Semaphore::wait in shared_semaphore.cpp");
 }
 
 bool Semaphore::waitFor([[maybe_unused]] std::chrono::milliseconds timeout) {
-  // TODO(lab4): ::sem_timedwait, whose deadline is ABSOLUTE and on CLOCK_REALTIME.
-  //   - ::clock_gettime(CLOCK_REALTIME, &deadline), then add the timeout. Carry the
-  //     nanoseconds into seconds: tv_nsec must stay below 1'000'000'000 or the call fails
-  //     with EINVAL.
-  //   - Compute the deadline ONCE, before the loop: after an EINTR, wait again with the same
-  //     deadline (a fresh one per try could wait forever under a stream of signals).
-  //   - ETIMEDOUT: return false. EINTR: loop. Other errors: throwErrno("sem_timedwait").
+  // TODO(lab4): true having taken one count; false if none could be taken within `timeout`
+  //   of the call: not before, and not much after, however many signals arrive meanwhile.
+  //   sem_timedwait takes an absolute CLOCK_REALTIME time, and refuses (EINVAL) one whose
+  //   nanoseconds are not below a second. Other failures throw.
+  // Hints: labs/04-semaphores/HINTS.md#semaphorewaitfor
   notImplemented(4, "Semaphore::waitFor in shared_semaphore.cpp");
 }
 
 bool Semaphore::tryWait() {
-  // TODO(lab4): ::sem_trywait(&sem_) never sleeps. Success: true. EAGAIN (the count is 0):
-  //   false. EINTR: try again. Anything else: throwErrno("sem_trywait").
+  // TODO(lab4): never sleeps: true having taken a count, false if the count was 0. An
+  //   interrupted call is no answer; other failures throw.
+  // Hints: labs/04-semaphores/HINTS.md#semaphoretrywait
   notImplemented(4, "Semaphore::tryWait in shared_semaphore.cpp");
 }
 
 void* mapShared([[maybe_unused]] std::size_t size) {
-  // TODO(lab4): ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0).
-  //   - MAP_SHARED: after fork parent and child see the SAME pages (MAP_PRIVATE, like all
-  //     ordinary memory, would be copied on the first write and the two would drift apart).
-  //   - MAP_ANONYMOUS: no file behind it, so nothing appears in /dev/shm and nothing is left
-  //     there if we crash (the seed's named semaphores were).
-  //   - The error value is MAP_FAILED, not nullptr: throwErrno("mmap").
+  // TODO(lab4): `size` bytes of zeroed, writable memory that this process and every child
+  //   it forks later share (a write by one is seen by the others, not copied away), with no
+  //   file or name behind it: nothing in /dev/shm, nothing left after a crash. Failure
+  //   throws std::system_error naming mmap (whose failure value is not nullptr).
+  // Hints: labs/04-semaphores/HINTS.md#mapshared
   notImplemented(4, "mapShared in shared_semaphore.cpp");
 }
 

@@ -40,27 +40,29 @@ namespace {
 [[maybe_unused]] void putU8(Bytes& out, std::uint8_t value) { out.push_back(value); }
 
 [[maybe_unused]] void putU16([[maybe_unused]] Bytes& out, [[maybe_unused]] std::uint16_t value) {
-  // TODO(lab1): append the 2 bytes of value to out, most significant first:
-  //   0x4D43 must become 0x4D, 0x43. Shift right and cast each byte to uint8_t.
+  // TODO(lab1): value's 2 bytes appended to out, most significant first, whatever the
+  //   CPU's own byte order: 0x4D43 goes out as 0x4D, 0x43.
+  // Hints: labs/01-sockets/HINTS.md#putu16
   notImplemented(1, "putU16 in wire_codec.cpp");
 }
 
 [[maybe_unused]] void putU32([[maybe_unused]] Bytes& out, [[maybe_unused]] std::uint32_t value) {
-  // TODO(lab1): append the 4 bytes of value, most significant first
-  //   (value >> 24, >> 16, >> 8, >> 0, each cast to uint8_t).
+  // TODO(lab1): value's 4 bytes appended to out, most significant first.
+  // Hints: labs/01-sockets/HINTS.md#putu32
   notImplemented(1, "putU32 in wire_codec.cpp");
 }
 
 [[maybe_unused]] std::uint16_t getU16([[maybe_unused]] const std::uint8_t* at) {
-  // TODO(lab1): the inverse of putU16: at[0] is the high byte, at[1] the low one.
+  // TODO(lab1): the inverse of putU16: the value whose 2 big-endian bytes start at `at`.
+  // Hints: labs/01-sockets/HINTS.md#getu16
   notImplemented(1, "getU16 in wire_codec.cpp");
 }
 
 [[maybe_unused]] std::uint32_t getU32([[maybe_unused]] const std::uint8_t* at) {
-  // TODO(lab1): the inverse of putU32: at[0] is the most significant byte.
-  //   Widen each byte to std::uint32_t BEFORE shifting it: a uint8_t is promoted to
-  //   a signed int, and 0xF0 << 24 does not fit in one (WireCodec tests use bytes
-  //   with the high bit set on purpose).
+  // TODO(lab1): the inverse of putU32, right for every value, those with the top bit
+  //   set included (the WireCodec tests use such bytes on purpose). Mind C++'s integer
+  //   promotions: a byte shifted into the top bit of a signed int overflows.
+  // Hints: labs/01-sockets/HINTS.md#getu32
   notImplemented(1, "getU32 in wire_codec.cpp");
 }
 
@@ -75,22 +77,18 @@ namespace {
 // ---------------------------------------------------------------------------
 
 Bytes encodeRequest([[maybe_unused]] const Request& request) {
-  // TODO(lab1): build the whole request frame.
-  //   1. payload = encodeFields(request.fields); if it is longer than
-  //      kMaxRequestPayload, throw std::length_error (never send a frame the
-  //      server must refuse).
-  //   2. Append the 16 header bytes in the order of the table in wire_codec.hpp:
-  //      kMagic (u16), kVersion (u8), the command (u8), request_id (u32),
-  //      user_id (u32), the payload length (u16), and 0 for the reserved u16.
-  //   3. Append the payload bytes. (out.reserve() the final size first: optional.)
+  // TODO(lab1): the whole frame for request: the 16-byte header exactly as the table in
+  //   wire_codec.hpp lays it out (reserved bytes 0), then the request's fields as text.
+  //   Throws std::length_error, building nothing, if that text is longer than
+  //   kMaxRequestPayload: never send a frame the server must refuse.
+  // Hints: labs/01-sockets/HINTS.md#encoderequest
   notImplemented(1, "encodeRequest in wire_codec.cpp");
 }
 
 Bytes encodeReply([[maybe_unused]] const Reply& reply) {
-  // TODO(lab1): as encodeRequest, with kMaxReplyPayload and the 24-byte reply
-  //   header: magic, version, command, request_id, status (u8), the serving
-  //   service (u8), payload length (u16), pid (u32), tid (u32), reserved u32 = 0.
-  //   served_by holds the service, pid and tid.
+  // TODO(lab1): encodeRequest's contract, for the 24-byte reply header and
+  //   kMaxReplyPayload. The header names who served the reply (served_by).
+  // Hints: labs/01-sockets/HINTS.md#encodereply
   notImplemented(1, "encodeReply in wire_codec.cpp");
 }
 
@@ -100,31 +98,31 @@ Bytes encodeReply([[maybe_unused]] const Reply& reply) {
 
 RequestHeader parseRequestHeader(
     [[maybe_unused]] std::span<const std::uint8_t, kRequestHeaderSize> bytes) {
-  // TODO(lab1): fill a RequestHeader from the 16 bytes with getU16/getU32 at the
-  //   offsets of the table (magic at 0, version 2, command 3, request id 4, user id 8,
-  //   length 12). Skip the reserved bytes 14-15: senders write 0, receivers ignore
-  //   them. Validate nothing here: that is checkRequestHeader's job.
+  // TODO(lab1): every field of the header, read from its offset in the table. Judges
+  //   nothing (checkRequestHeader does) and ignores the reserved bytes, whatever they hold.
+  // Hints: labs/01-sockets/HINTS.md#parserequestheader
   notImplemented(1, "parseRequestHeader in wire_codec.cpp");
 }
 
 ReplyHeader parseReplyHeader(
     [[maybe_unused]] std::span<const std::uint8_t, kReplyHeaderSize> bytes) {
-  // TODO(lab1): the same for the 24-byte reply header (status at 8, service 9,
-  //   length 10, pid 12, tid 16; bytes 20-23 are reserved).
+  // TODO(lab1): parseRequestHeader's contract, for the 24-byte reply header.
+  // Hints: labs/01-sockets/HINTS.md#parsereplyheader
   notImplemented(1, "parseReplyHeader in wire_codec.cpp");
 }
 
 FrameError checkRequestHeader([[maybe_unused]] const RequestHeader& header) {
-  // TODO(lab1): check, in this order, and return the first failure:
-  //   magic != kMagic -> kBadMagic; version != kVersion -> kBadVersion;
-  //   payload_length > kMaxRequestPayload -> kPayloadTooLong (exactly the limit is fine).
-  //   Otherwise kNone. Do NOT check the command here: an unknown command is not
-  //   fatal, and its payload must still be read so the next frame starts in step.
+  // TODO(lab1): the first of kBadMagic, kBadVersion, kPayloadTooLong (longer than
+  //   kMaxRequestPayload; the limit itself is fine) that applies, in that order; else
+  //   kNone. Only these fatal errors: the command is not judged here, because a frame
+  //   with an unknown one must still be read whole to keep the stream in step.
+  // Hints: labs/01-sockets/HINTS.md#checkrequestheader
   notImplemented(1, "checkRequestHeader in wire_codec.cpp");
 }
 
 FrameError checkReplyHeader([[maybe_unused]] const ReplyHeader& header) {
-  // TODO(lab1): as checkRequestHeader, with kMaxReplyPayload.
+  // TODO(lab1): checkRequestHeader's contract, with kMaxReplyPayload.
+  // Hints: labs/01-sockets/HINTS.md#checkreplyheader
   notImplemented(1, "checkReplyHeader in wire_codec.cpp");
 }
 
@@ -134,22 +132,20 @@ FrameError checkReplyHeader([[maybe_unused]] const ReplyHeader& header) {
 
 Decoded<Request> decodeRequest([[maybe_unused]] const RequestHeader& header,
                                [[maybe_unused]] std::string_view payload) {
-  // TODO(lab1): turn a checked header and its payload into a Request.
-  //   - header.command not known (isKnownCommand) -> {std::nullopt, kUnknownCommand};
-  //   - payload.size() != header.payload_length   -> {std::nullopt, kBadPayload};
-  //   - decodeFields(payload) fails               -> {std::nullopt, kBadPayload};
-  //   - else copy command (static_cast<Command>), request_id, user_id and the fields
-  //     into a Request and return {request, kNone}.
+  // TODO(lab1): a Request with the header's command and ids and the payload's fields,
+  //   and kNone; or no value and the reason: kUnknownCommand (a command byte we do not
+  //   know), kBadPayload (a payload whose size is not the header's length, or that is not
+  //   fields text). The bytes came from the network: bad ones are an answer, not a throw.
+  // Hints: labs/01-sockets/HINTS.md#decoderequest
   notImplemented(1, "decodeRequest in wire_codec.cpp");
 }
 
 Decoded<Reply> decodeReply([[maybe_unused]] const ReplyHeader& header,
                            [[maybe_unused]] std::string_view payload) {
-  // TODO(lab1): as decodeRequest, for a Reply, with one difference:
-  //   do NOT check the command byte (a reply echoes the request's byte, even the
-  //   unknown one a BAD_REQUEST answers). DO check the status (isKnownStatus) and
-  //   the service (isKnownService): an unknown one is kBadPayload. Fill served_by
-  //   from the header's service, pid and tid.
+  // TODO(lab1): decodeRequest's contract, for a Reply (served_by from the header), with
+  //   one difference: the command byte is echoed, never judged (a BAD_REQUEST echoes the
+  //   unknown byte it refuses), while an unknown status or service is kBadPayload.
+  // Hints: labs/01-sockets/HINTS.md#decodereply
   notImplemented(1, "decodeReply in wire_codec.cpp");
 }
 

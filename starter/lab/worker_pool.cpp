@@ -32,21 +32,14 @@ namespace mc {
 
 int runWorkerPool([[maybe_unused]] ServiceState& state, [[maybe_unused]] ServiceChannel& channel,
                   [[maybe_unused]] const Fd& requests, [[maybe_unused]] int workers) {
-  // TODO(lab6): follow the README's steps; write the helpers above this function.
-  //   1. The context every worker shares is lab 4's ChildContext (semaphore_child.hpp):
-  //      ChildContext pool{state, channel, requests}.
-  //   2. takeWaitingRings: the doorbell woke you for one record; take the rings of the others
-  //      already waiting too, with doorbell.tryWait() (never blocks), up to kSlotsPerService.
-  //   3. takeRecords: read that many whole records off the pipe in ONE readExactly, under
-  //      read_mutex, into a std::vector<RequestRecord> each worker keeps (resize it). Anything
-  //      but kOk means the pipe is broken: log it (ioStatusName) and that worker stops.
-  //   4. Then answerRecords(pool, batch), your lab 4 function: one commit for the batch.
-  //   5. A worker's loop: doorbell.wait(); take the waiting rings; stopping set: leave; else
-  //      read and answer the batch. The server rings ONCE to stop N workers: a worker that
-  //      leaves must post the doorbell again for the next one. Write the comment that says why.
-  //   6. Here: start `workers` std::jthreads in a vector declared after the context (a failed
-  //      start throws std::system_error: log it and keep the ones you have); return 1 if none
-  //      started, else 0 (the jthreads join when the vector goes out of scope).
+  // TODO(lab6): `workers` threads serve this child's requests until the server stops it;
+  //   returns 0 once every one has ended, or 1 if none could be started (a failed start is
+  //   logged, and the pool makes do with the ones it has). A worker woken by the doorbell
+  //   takes every ring already waiting too, without ever blocking for more (at most
+  //   kSlotsPerService), reads that many whole records and answers them in one commit with
+  //   your lab 4 answerRecords. The server rings only ONCE to stop all N workers, and every
+  //   one must leave: write the comment that says how. Write the helpers above this function.
+  // Hints: labs/06-thread-pool/HINTS.md#runworkerpool
   notImplemented(6, "runWorkerPool in worker_pool.cpp");
 }
 
