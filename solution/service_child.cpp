@@ -1,7 +1,9 @@
 /// @file service_child.cpp
-/// @brief A service child's first steps after fork(), and its stage 3 loop.
-/// Runs in: a service child (spawnServiceChild, spawn_service.cpp, forks it
-/// and calls the first two functions here, in the child).
+/// @brief Starting a service child: the server's step before fork(), the
+/// child's first steps after it; and the stage 3 child's loop.
+/// Runs in: the server (ignoreSigpipe) and a service child (the rest).
+/// spawnServiceChild (spawn_service.cpp) calls ignoreSigpipe before it forks
+/// and the next two functions here in the child.
 #include "service_child.hpp"
 
 #include <signal.h>
@@ -19,6 +21,14 @@
 #include "trace.hpp"
 
 namespace mc {
+
+// A write to a pipe that nobody reads any more raises SIGPIPE, whose default
+// action kills the writer. The server writes each request into its child's
+// pipe, and a child can die at any moment (kill -9, a crash): ignored, the
+// signal becomes EPIPE from write, writeAll returns false, and the dispatcher
+// answers UNAVAILABLE. Sockets need no such help: robust_io sends with
+// MSG_NOSIGNAL, a flag that pipes do not have.
+void ignoreSigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
 // Closes every descriptor from 3 up except those in @p keep.
 //

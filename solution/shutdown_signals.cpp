@@ -52,9 +52,9 @@ ShutdownSignals::ShutdownSignals() : stop_{makePipe()}, child_{makePipe()} {
   setNonBlocking(child_.read_end);  // drainChildEvents reads until empty
   g_stop_write.store(stop_.write_end.get());
   g_child_write.store(child_.write_end.get());
-  // A client that closes early must cost us a failed write (EPIPE), not the
-  // whole server: by default SIGPIPE kills the process.
-  ::signal(SIGPIPE, SIG_IGN);
+  // SIGPIPE is not ours: sockets are written with MSG_NOSIGNAL (lab 1), and
+  // the server ignores it once it has a child's pipe to write to
+  // (ignoreSigpipe, lab 3).
   install(SIGINT, onStopSignal);
   install(SIGTERM, onStopSignal);
   install(SIGCHLD, onChildSignal);

@@ -1,12 +1,14 @@
 /// @file service_child.cpp
-/// @brief A service child's first steps after fork(), and its stage 3 loop.
-/// Runs in: a service child (spawnServiceChild, spawn_service.cpp, forks it
-/// and calls the first two functions here, in the child).
+/// @brief Starting a service child: the server's step before fork(), the
+/// child's first steps after it; and the stage 3 child's loop.
+/// Runs in: the server (ignoreSigpipe) and a service child (the rest).
+/// spawnServiceChild (spawn_service.cpp) calls ignoreSigpipe before it forks
+/// and the next two functions here in the child.
 /// Owns: nothing past the fork; the child owns the descriptors it keeps.
 ///
 /// Your version (lab 3). spawnServiceChild is given (starter/src/spawn_service.cpp):
-/// it shows the order of a child's first steps. You write the two steps it
-/// calls and the child's loop.
+/// it shows the order of the steps. You write the three steps it calls and
+/// the child's loop.
 #include "service_child.hpp"
 
 #include <signal.h>
@@ -24,44 +26,50 @@
 
 namespace mc {
 
+// The server writes each request into its child's pipe, and a child can die
+// at any moment (kill -9, a crash). Sockets are written with MSG_NOSIGNAL
+// (lab 1); pipes have no such flag.
+void ignoreSigpipe() {
+  // TODO(lab3): from this call on, for the rest of the process, a write to a pipe whose
+  //   reader is gone must fail with EPIPE (so writeAll returns false and the request ends
+  //   UNAVAILABLE) instead of killing the whole server. Calling it again must do no harm.
+  // Hints: labs/03-fork-pipes/HINTS.md#ignoresigpipe
+  notImplemented(3, "ignoreSigpipe in service_child.cpp");
+}
+
 // Closes every descriptor from 3 up except those in @p keep.
 //
 // Why: fork() copies every open descriptor. If the parcel child kept a copy
 // of the food child's request pipe write end, the food child would never see
 // end of file on that pipe, even after the server closed its own copy.
 void keepOnlyDescriptors([[maybe_unused]] std::vector<int> keep) {
-  // TODO(lab3): close everything from 3 up that is not in `keep`, a range at a time.
-  //   - Sort `keep`. Walk it with `first` = the lowest number not yet dealt with (start: 3).
-  //   - For each kept fd above `first`: closeDescriptors(first, fd - 1) (fd.hpp: close_range(2),
-  //     with a fallback for old kernels) closes the gap below it; then first = fd + 1.
-  //     (Skip kept numbers below 3: 0, 1, 2 always stay.)
-  //   - Finally closeDescriptors(first, ~0U): everything above the last kept fd.
-  //   - Do not close descriptors one by one from a guessed maximum, and do not forget any:
-  //     each stray copy of a pipe's write end hides end of file from its reader.
+  // TODO(lab3): on return this process has open only 0, 1, 2 and the descriptors in
+  //   `keep` (in any order), however many others it inherited and whatever their numbers,
+  //   the ones above the highest kept included. Close whole ranges (closeDescriptors,
+  //   fd.hpp), never one number at a time up to a guessed maximum: one stray copy of a
+  //   pipe's write end hides end of file from its reader.
+  // Hints: labs/03-fork-pipes/HINTS.md#keeponlydescriptors
   notImplemented(3, "keepOnlyDescriptors in service_child.cpp");
 }
 
 // The child should not outlive the server.
 void dieWithParent([[maybe_unused]] pid_t parent) {
-  // TODO(lab3): ask the kernel to SIGKILL this child when its parent dies.
-  //   - ::prctl(PR_SET_PDEATHSIG, SIGKILL).
-  //   - The race: the server may have died BEFORE the prctl call took effect; then the
-  //     signal never comes. So check afterwards: if ::getppid() != parent, ::_exit(1).
+  // TODO(lab3): from now on the kernel kills this child when `parent` dies, even by
+  //   SIGKILL; and if `parent` is gone already, the child leaves now (status 1) instead of
+  //   returning. Mind the race: the parent may die before your request takes effect.
+  // Hints: labs/03-fork-pipes/HINTS.md#diewithparent
   notImplemented(3, "dieWithParent in service_child.cpp");
 }
 
 int runPipeChild([[maybe_unused]] ServiceState& state, [[maybe_unused]] const Fd& requests,
                  [[maybe_unused]] const Fd& replies) {
-  // TODO(lab3): the stage 3 child's loop: one record in, one record out, until end of file.
-  //   - readExactly(requests, &record, sizeof record) into a RequestRecord.
-  //     kClosed: the server closed its write end, time to stop: return 0.
-  //     Anything else but kOk: logError (ioStatusName says what) and return 1.
-  //   - unpackRequest(record); a record that does not unpack still gets an answer:
-  //     refuseCorruptRequest(record, state.service()).
-  //     Otherwise the reply is state.handle(*request).
-  //   - packReply, then writeAll(replies, ...). false means the server is gone: return 1.
-  //   - No lock is needed: this process has a single thread, and the server sends the next
-  //     request only after it has read this reply.
+  // TODO(lab3): the stage 3 child: one ReplyRecord written for every RequestRecord read, in
+  //   order. Returns 0 when the server closes its end of the request pipe between records;
+  //   1, with the reason logged, when that pipe breaks mid-record or fails, or when a reply
+  //   cannot be written (the server is gone). A record that does not unpack still gets an
+  //   answer (refuseCorruptRequest): the server is waiting for one. No lock: this process
+  //   has one thread, and the server sends the next request only after reading this reply.
+  // Hints: labs/03-fork-pipes/HINTS.md#runpipechild
   notImplemented(3, "runPipeChild in service_child.cpp");
 }
 

@@ -1,8 +1,9 @@
 /// @file service_child.hpp
 /// @brief Starting a service's child process, and the stage 3 child's loop.
-/// Runs in: the server (spawnServiceChild, spawn_service.cpp) and the service
-/// child (the rest; keepOnlyDescriptors, dieWithParent and runPipeChild are
-/// lab 3's, service_child.cpp).
+/// Runs in: the server (spawnServiceChild, spawn_service.cpp, and
+/// ignoreSigpipe) and the service child (the rest). ignoreSigpipe,
+/// keepOnlyDescriptors, dieWithParent and runPipeChild are lab 3's
+/// (service_child.cpp).
 #pragma once
 
 #include <sys/types.h>
@@ -19,7 +20,9 @@
 
 namespace mc {
 
-/// @brief Forks the child process of @p service. In the child, before @p body
+/// @brief Forks the child process of @p service. Before the fork, the server
+/// ignores SIGPIPE (ignoreSigpipe): it is about to write into this child's
+/// pipe, and the child may die. In the child, before @p body
 /// runs: every inherited descriptor except 0, 1, 2 and @p keep_fds is closed
 /// (the other services' pipes, the other ends of its own pipes), SIGINT and
 /// SIGTERM are ignored (the server decides when its children stop) and the child is set to
@@ -29,6 +32,14 @@ namespace mc {
 /// @throws std::system_error naming fork on failure.
 std::unique_ptr<ChildProcess> spawnServiceChild(Service service, std::initializer_list<int> keep_fds,
                                                 const std::function<int()>& body);
+
+/// @brief In the server, before it forks a service child: from now on, a
+/// write by this process to a pipe that nobody reads any more (the request
+/// pipe of a child that died) fails with EPIPE instead of killing the process
+/// with SIGPIPE. Process-wide, lasts for the rest of the process, and may be
+/// called again; the children forked afterwards inherit it. Thread-safe.
+/// (service_child.cpp, lab 3; spawnServiceChild calls it.)
+void ignoreSigpipe();
 
 /// @brief In a new child: closes every descriptor from 3 up except those in
 /// @p keep (numbers below 3, and -1, are ignored). fork() copies every open

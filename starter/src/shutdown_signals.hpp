@@ -21,7 +21,9 @@ namespace mc {
 /// The server's view of its signals.
 class ShutdownSignals {
  public:
-  /// @brief Makes the pipes and installs the handlers; ignores SIGPIPE.
+  /// @brief Makes the pipes and installs the handlers. (SIGPIPE is left
+  /// alone: the server ignores it from its first service child on,
+  /// ignoreSigpipe in service_child.hpp.)
   /// @throws std::system_error. Only one instance may exist at a time.
   ShutdownSignals();
   ShutdownSignals(const ShutdownSignals&) = delete;

@@ -2,7 +2,8 @@
 /// @brief Lab 3: fork and pipes. A service child reads requests from its pipe
 /// and answers on the other; it sees end of file as soon as the server closes
 /// its end (so no other process may hold a copy); children are reaped; the
-/// server keeps only its own pipe ends.
+/// server keeps only its own pipe ends, and a write to a dead child's pipe
+/// fails with EPIPE instead of killing the server (SIGPIPE ignored).
 /// Runs in: the lab 3 test process, which forks service children itself.
 #include <dirent.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -65,8 +67,10 @@ IoStatus readReplyWithin(const Fd& replies, ReplyRecord& record, std::chrono::mi
   return readExactly(replies, &record, sizeof record);
 }
 
-// Ignores SIGPIPE for one test, as cabinetd does, so that writing to a dead
-// child's pipe is EPIPE, not the death of the test process.
+// Ignores SIGPIPE for one test, as cabinetd does (ignoreSigpipe), so that
+// writing to a dead child's pipe is EPIPE, not the death of the test
+// process, whatever ignoreSigpipe does: that test is about the pipe ends
+// alone (SigpipeNoLongerKills checks ignoreSigpipe).
 class ScopedIgnoreSigpipe {
  public:
   ScopedIgnoreSigpipe() { old_ = ::signal(SIGPIPE, SIG_IGN); }
@@ -112,29 +116,42 @@ class Lab3Pipes : public ::testing::Test {
 // @return the reply, or a note of what went wrong.
 std::optional<Reply> askChild(const PipeChild& child, const RequestRecord& request, std::string& trouble) {
   if (!writeAll(child.requests, &request, sizeof request)) {
-    trouble = "the request pipe is closed";
+    trouble = "the request pipe is closed: writeAll of the request record failed, so no process holds "
+              "its read end any more (did the child exit? runPipeChild must keep reading records until "
+              "end of file)";
     return std::nullopt;
   }
   ReplyRecord record;
-  if (readReplyWithin(child.replies, record, 10s) != IoStatus::kOk) {
-    trouble = "no reply from the child";
+  if (const IoStatus got = readReplyWithin(child.replies, record, 10s); got != IoStatus::kOk) {
+    trouble = std::string{"no reply from the child (reading the reply record: "} + ioStatusName(got) +
+              "): runPipeChild must answer every record it reads with exactly one packed ReplyRecord, "
+              "written whole with writeAll";
     return std::nullopt;
   }
   std::optional<Reply> reply = unpackReply(record);
-  if (!reply) trouble = "a corrupt reply record";
+  if (!reply) trouble = "a corrupt reply record: runPipeChild must write packReply(reply), the whole record";
   return reply;
 }
+
+// Why a child may not have exited at end of file, for the exit checks below.
+constexpr const char* kExitAtEof =
+    ": once the server closes its write end of the request pipe, runPipeChild's readExactly sees end "
+    "of file between records (kClosed) and must return 0, and the child _exit with it. A child that "
+    "never sees end of file still has a write end of that pipe open somewhere: keepOnlyDescriptors must "
+    "close every descriptor it was not asked to keep. Known mistake: no keepOnlyDescriptors (or an "
+    "off-by-one in a range); see labs/03-fork-pipes/README.md, 'Classic mistakes'";
 
 TEST_F(Lab3Pipes, ChildAnswersARequestThroughThePipes) {
   PipeChild parcel = startParcelChild(options());
   std::string trouble;
   std::optional<Reply> reply = askChild(parcel, packRequest(depositParcel(), 0), trouble);
-  ASSERT_TRUE(reply.has_value()) << trouble;
-  EXPECT_EQ(reply->status, Status::kOk);
+  ASSERT_TRUE(reply.has_value()) << "a parcel deposit sent to a fresh parcel child: " << trouble;
+  EXPECT_EQ(reply->status, Status::kOk) << "the child's reply to a parcel deposit: " << *reply;
   EXPECT_EQ(reply->served_by.pid, static_cast<std::uint32_t>(parcel.child->pid()))
-      << "the reply must come from the child process";
+      << "the reply must come from the child process: the child runs the request on its ServiceState "
+         "and answers it itself";
   parcel.requests.reset();
-  EXPECT_TRUE(exitsWithin(*parcel.child, 5s));
+  EXPECT_TRUE(exitsWithin(*parcel.child, 5s)) << "the child did not exit within 5 s" << kExitAtEof;
 }
 
 // A record the child cannot unpack still gets exactly one reply, naming the
@@ -146,23 +163,36 @@ TEST_F(Lab3Pipes, CorruptRecordIsAnsweredBadRequestAndTheChildGoesOn) {
   corrupt.request_id = 77;
   std::string trouble;
   std::optional<Reply> refused = askChild(parcel, corrupt, trouble);
-  ASSERT_TRUE(refused.has_value()) << "a corrupt record: " << trouble;
-  EXPECT_EQ(refused->status, Status::kBadRequest);
-  EXPECT_EQ(refused->request_id, 77U) << "the refusal must keep the record's request id";
+  ASSERT_TRUE(refused.has_value())
+      << "a corrupt record (command 0): " << trouble
+      << ". A record that does not unpack still gets exactly one answer, refuseCorruptRequest's: the "
+         "server is waiting for it. Known mistake: a corrupt record is dropped, not answered; see "
+         "labs/03-fork-pipes/README.md, 'Classic mistakes'";
+  EXPECT_EQ(refused->status, Status::kBadRequest)
+      << "the answer to a corrupt record must be refuseCorruptRequest's BAD_REQUEST: " << *refused;
+  EXPECT_EQ(refused->request_id, 77U) << "the refusal must keep the record's request id (refuseCorruptRequest)";
 
   std::optional<Reply> reply = askChild(parcel, packRequest(depositParcel(), 0), trouble);
-  ASSERT_TRUE(reply.has_value()) << "the next record, after a corrupt one: " << trouble;
-  EXPECT_EQ(reply->status, Status::kOk);
+  ASSERT_TRUE(reply.has_value())
+      << "the next record, after a corrupt one: " << trouble
+      << ". After answering a corrupt record, runPipeChild goes on reading records";
+  EXPECT_EQ(reply->status, Status::kOk) << "the child's reply to a parcel deposit after a corrupt record: " << *reply;
   parcel.requests.reset();
-  EXPECT_TRUE(exitsWithin(*parcel.child, 5s));
+  EXPECT_TRUE(exitsWithin(*parcel.child, 5s)) << "the child did not exit within 5 s" << kExitAtEof;
 }
 
 TEST_F(Lab3Pipes, ChildExitsAtEndOfFile) {
   PipeChild parcel = startParcelChild(options());
   parcel.requests.reset();  // the server's only copy of the write end
-  ASSERT_TRUE(exitsWithin(*parcel.child, 5s)) << "the child never saw end of file on its request pipe";
-  EXPECT_TRUE(WIFEXITED(parcel.child->waitStatus()));
-  EXPECT_EQ(WEXITSTATUS(parcel.child->waitStatus()), 0);
+  ASSERT_TRUE(exitsWithin(*parcel.child, 5s))
+      << "the child never saw end of file on its request pipe (not exited 5 s after the server closed "
+         "its end)"
+      << kExitAtEof;
+  EXPECT_TRUE(WIFEXITED(parcel.child->waitStatus()))
+      << "the child ended by a signal, not by _exit: " << describeWaitStatus(parcel.child->waitStatus());
+  EXPECT_EQ(WEXITSTATUS(parcel.child->waitStatus()), 0)
+      << "end of file between records is the normal way to stop: runPipeChild returns 0, and the child "
+         "_exit(0)s (ChildProcess: _exit with the body's result)";
 }
 
 // The classic: the second child inherits the first child's pipe ends. If it
@@ -177,9 +207,12 @@ TEST_F(Lab3Pipes, SiblingDoesNotKeepMyPipeOpen) {
   PipeChild second = startParcelChild(elsewhere);
   first.requests.reset();
   EXPECT_TRUE(exitsWithin(*first.child, 5s))
-      << "the first child never saw end of file: the second child holds a copy of its pipe";
+      << "the first child never saw end of file: the second child holds a copy of its pipe. fork() "
+         "copies every descriptor, so the second child starts with the write end of the first child's "
+         "request pipe; keepOnlyDescriptors (run first thing in every child) must close it"
+      << kExitAtEof;
   second.requests.reset();
-  EXPECT_TRUE(exitsWithin(*second.child, 5s));
+  EXPECT_TRUE(exitsWithin(*second.child, 5s)) << "the second child did not exit within 5 s" << kExitAtEof;
 }
 
 // The server's half of end of file: holding only its own pipe ends, the
@@ -191,21 +224,68 @@ TEST_F(Lab3Pipes, RequestToADeadChildEndsUnavailable) {
   ScopedIgnoreSigpipe ignore;
   PipeDispatcher dispatcher(options());
   const Reply first = dispatcher.dispatch(Service::kParcel, depositParcel());
-  ASSERT_EQ(first.status, Status::kOk);
+  ASSERT_EQ(first.status, Status::kOk) << "PipeDispatcher::dispatch of a parcel deposit to a live child: " << first;
   const auto child = static_cast<pid_t>(first.served_by.pid);
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  ASSERT_EQ(::kill(child, SIGKILL), 0) << "the reply named pid " << child
+                                       << " as its server, which is no process (served_by must be the child's)";
   ASSERT_TRUE(waitUntilDead(child, 5s)) << "the parcel child did not die";
   auto after = std::async(std::launch::async, [&] { return dispatcher.dispatch(Service::kParcel, depositParcel()); });
   awaitOrAbort(after, 10s, "a request to a dead child (does the server hold the child's pipe ends?)");
-  EXPECT_EQ(after.get().status, Status::kUnavailable);
+  const Reply refused = after.get();
+  EXPECT_EQ(refused.status, Status::kUnavailable)
+      << "a request to a dead child: with only its own pipe ends open, the server's write fails with "
+         "EPIPE or its read sees end of file, and dispatch must answer UNAVAILABLE right away (never "
+         "retry). Got: "
+      << refused;
+}
+
+// ignoreSigpipe: afterwards, a write to a pipe that nobody reads any more
+// (the request pipe of a dead child) fails with EPIPE, where SIGPIPE's
+// default action would kill the writer, the whole server. Checked in a child
+// of the test process (a raw fork: a ChildProcess with a mistake of its own
+// cannot spoil it), which reports by its exit status, so the test process
+// keeps its own SIGPIPE action either way.
+TEST_F(Lab3Pipes, SigpipeNoLongerKills) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0) << "fork failed";
+  if (child == 0) {
+    // In the child: plain system calls, then _exit, never back into gtest.
+    ::signal(SIGPIPE, SIG_DFL);  // as a shell starts cabinetd
+    ignoreSigpipe();
+    int ends[2];
+    if (::pipe(ends) != 0) ::_exit(2);
+    ::close(ends[0]);  // the only reader is gone
+    const char byte = 'x';
+    const bool epipe = ::write(ends[1], &byte, 1) < 0 && errno == EPIPE;
+    ::_exit(epipe ? 0 : 3);
+  }
+  int status = 0;
+  if (!pollUntil(5s, 5ms, [&] { return ::waitpid(child, &status, WNOHANG) == child; })) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    FAIL() << "the writing child did not end within 5 s";
+  }
+  const bool killed_by_sigpipe = WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE;
+  const bool saw_epipe = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  EXPECT_FALSE(killed_by_sigpipe)
+      << "after ignoreSigpipe(), a write to a pipe without a reader still killed the process with SIGPIPE";
+  const bool other_error = WIFEXITED(status) && WEXITSTATUS(status) == 3;
+  EXPECT_TRUE(saw_epipe || killed_by_sigpipe)
+      << "the write should fail with EPIPE; the writing child reported " << describeWaitStatus(status)
+      << (other_error ? ": the write did not fail with EPIPE" : "");
 }
 
 TEST_F(Lab3Pipes, DeadChildIsReapedNotLeftAZombie) {
   PipeChild parcel = startParcelChild(options());
   const pid_t pid = parcel.child->pid();
-  ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  ASSERT_TRUE(exitsWithin(*parcel.child, 5s));
-  EXPECT_FALSE(processState(pid).has_value()) << "child " << pid << " is still in the process table";
+  ASSERT_EQ(::kill(pid, SIGKILL), 0) << "ChildProcess::pid() is " << pid << ", no process of ours";
+  ASSERT_TRUE(exitsWithin(*parcel.child, 5s))
+      << "tryReap did not report a child killed with SIGKILL within 5 s: it must call waitpid(pid, "
+         "&status, WNOHANG) once and return true when that reaps the child";
+  EXPECT_FALSE(processState(pid).has_value())
+      << "child " << pid << " is still in the process table (state " << processState(pid).value_or('?')
+      << ", Z: a zombie) after tryReap returned true: only waitpid removes it. Known mistake: no "
+         "waitpid after a child exits; see labs/03-fork-pipes/README.md, 'Classic mistakes'";
 }
 
 // reapWithin's last resort. A child that never leaves by itself is given its
@@ -224,11 +304,17 @@ TEST_F(Lab3Pipes, ReapWithinKillsAChildThatOutstaysItsGraceAndWaitsForIt) {
   const std::optional<char> state = processState(pid);  // at once: the verdict is about this moment
 
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "reapWithin reported " << describeWaitStatus(status) << ", not killed by signal 9";
-  EXPECT_GE(took, 250ms) << "the child was not given its grace";
+      << "reapWithin reported " << describeWaitStatus(status)
+      << ", not killed by signal 9: a child still running at the end of its grace gets SIGKILL, and the "
+         "status reapWithin returns is the one the blocking waitpid after the kill reports";
+  EXPECT_GE(took, 250ms) << "the child was not given its grace: reapWithin(300 ms) polls tryReap until the "
+                            "deadline, and only then kills";
   EXPECT_FALSE(child.running()) << "reapWithin returned without reaping";
   EXPECT_FALSE(state.has_value()) << "child " << pid << " is still in the process table (state " << state.value_or('?')
-                                  << "): reapWithin did not wait for it after the kill";
+                                  << "): reapWithin did not wait for it after the kill. SIGKILL only starts "
+                                     "the child's death: follow it with a blocking waitpid (in an EINTR "
+                                     "loop). Known mistake: SIGKILL without waitpid afterwards; see "
+                                     "labs/03-fork-pipes/README.md, 'Classic mistakes'";
   if (state) childExitCodeWithin(pid, 2s);  // reap it ourselves: no zombie outlives this test
 }
 
@@ -246,9 +332,11 @@ TEST_F(Lab3Pipes, ReapWithinReturnsTheExitStatusOfAChildThatEndsInTime) {
 
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
       << "reapWithin reported " << describeWaitStatus(status) << ", not an exit with 3";
-  EXPECT_LT(took, 2s) << "reapWithin waited out the grace of a child that had exited";
-  EXPECT_FALSE(child.running());
-  EXPECT_FALSE(processState(pid).has_value()) << "child " << pid << " is still in the process table";
+  EXPECT_LT(took, 2s) << "reapWithin waited out the grace of a child that had exited: it must poll "
+                         "tryReap and return as soon as the child is reaped";
+  EXPECT_FALSE(child.running()) << "reapWithin returned, but running() still says the child runs";
+  EXPECT_FALSE(processState(pid).has_value())
+      << "child " << pid << " is still in the process table: reapWithin returned without reaping it";
 }
 
 TEST_F(Lab3Pipes, ServerKeepsOnlyItsOwnPipeEnds) {
@@ -256,11 +344,17 @@ TEST_F(Lab3Pipes, ServerKeepsOnlyItsOwnPipeEnds) {
   {
     PipeDispatcher dispatcher(options());
     // Two pipes per service, one end of each stays with the server.
-    EXPECT_EQ(openPipeCount() - before, 6) << "the server should hold exactly 2 pipe ends per service";
+    EXPECT_EQ(openPipeCount() - before, 6)
+        << "the server should hold exactly 2 pipe ends per service: the write end of the request pipe "
+           "and the read end of the reply pipe. It must close its copies of the child's ends "
+           "(requests.read_end, replies.write_end) once the child is forked. Known mistake: the server "
+           "keeps the child's ends; see labs/03-fork-pipes/README.md, 'Classic mistakes'";
     Reply reply = dispatcher.dispatch(Service::kVending, listProducts());
-    EXPECT_EQ(reply.status, Status::kOk);
+    EXPECT_EQ(reply.status, Status::kOk) << "PipeDispatcher::dispatch of a catalogue listing: " << reply;
   }
-  EXPECT_EQ(openPipeCount(), before) << "pipe ends leaked after the dispatcher was destroyed";
+  EXPECT_EQ(openPipeCount(), before)
+      << "pipe ends leaked after the dispatcher was destroyed: ~PipeDispatcher closes the request pipes "
+         "(each child reads end of file and exits), reaps the children, and every Fd it holds closes";
 }
 
 TEST_F(Lab3Pipes, EachServiceIsItsOwnProcess) {
@@ -268,14 +362,17 @@ TEST_F(Lab3Pipes, EachServiceIsItsOwnProcess) {
   const Reply parcel = dispatcher.dispatch(Service::kParcel, depositParcel());
   const Reply food = dispatcher.dispatch(Service::kFood, depositFood());
   const Reply vending = dispatcher.dispatch(Service::kVending, listProducts());
-  EXPECT_EQ(parcel.served_by.service, Service::kParcel);
-  EXPECT_EQ(food.served_by.service, Service::kFood);
-  EXPECT_EQ(vending.served_by.service, Service::kVending);
+  EXPECT_EQ(parcel.served_by.service, Service::kParcel) << "a parcel deposit was answered by: " << parcel;
+  EXPECT_EQ(food.served_by.service, Service::kFood) << "a food deposit was answered by: " << food;
+  EXPECT_EQ(vending.served_by.service, Service::kVending) << "a catalogue listing was answered by: " << vending;
   const auto self = static_cast<std::uint32_t>(::getpid());
-  EXPECT_NE(parcel.served_by.pid, self);
-  EXPECT_NE(parcel.served_by.pid, food.served_by.pid);
-  EXPECT_NE(food.served_by.pid, vending.served_by.pid);
-  EXPECT_NE(parcel.served_by.pid, vending.served_by.pid);
+  const char* kOwnChild = ": PipeDispatcher starts one child per service (spawnServiceChild) and sends "
+                          "each request down the pipe of its own service's child";
+  EXPECT_NE(parcel.served_by.pid, self) << "the parcel deposit ran in the server process" << kOwnChild;
+  EXPECT_NE(parcel.served_by.pid, food.served_by.pid) << "parcel and food were served by one process" << kOwnChild;
+  EXPECT_NE(food.served_by.pid, vending.served_by.pid) << "food and vending were served by one process" << kOwnChild;
+  EXPECT_NE(parcel.served_by.pid, vending.served_by.pid)
+      << "parcel and vending were served by one process" << kOwnChild;
 }
 
 }  // namespace
