@@ -5,6 +5,7 @@
 /// Runs in: the server, the service children, the client. Pure functions.
 #include <algorithm>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,8 @@ bool isFatalFrameError(FrameError error) {
   return error == FrameError::kBadMagic || error == FrameError::kBadVersion ||
          error == FrameError::kPayloadTooLong;
 }
+
+std::ostream& operator<<(std::ostream& out, FrameError error) { return out << frameErrorText(error); }
 
 // ---------------------------------------------------------------------------
 // Fields: "key=value\n" lines

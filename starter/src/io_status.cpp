@@ -1,6 +1,8 @@
 /// @file io_status.cpp
 /// @brief ioStatusName: what an IoStatus means, for logs and test messages.
 /// Runs in: every process. (readExactly and writeAll are lab 1's, robust_io.cpp.)
+#include <ostream>
+
 #include "robust_io.hpp"
 
 namespace mc {
@@ -15,5 +17,7 @@ const char* ioStatusName(IoStatus status) {
   }
   return "unknown";
 }
+
+std::ostream& operator<<(std::ostream& out, IoStatus status) { return out << ioStatusName(status); }
 
 }  // namespace mc

@@ -1,6 +1,6 @@
 /// @file protocol.cpp
 /// @brief Names and lookups for commands, services and status codes; Fields;
-/// building a reply.
+/// printing them (for logs and test failures); building a reply.
 /// Runs in: every process (server, service children, client, tests).
 /// Owns: nothing. Every function here is pure or reads only the caller's
 /// own pid and tid, so all of them are safe from any thread.
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <ostream>
 
 namespace mc {
 
@@ -136,6 +137,63 @@ std::optional<Status> statusFromName(std::string_view name) {
     if (entry.name == name) return entry.status;
   }
   return std::nullopt;  // no such name
+}
+
+// ---------------------------------------------------------------------------
+// Printing (logs, and GoogleTest's failure messages)
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// The name, and for a value outside the enum (a cast from an unchecked byte)
+// its number too: "UNKNOWN_COMMAND(42)" says more than the name alone.
+std::ostream& printCode(std::ostream& out, std::string_view name, std::uint8_t code, bool known) {
+  out << name;
+  if (!known) out << '(' << static_cast<int>(code) << ')';
+  return out;
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& out, Command command) {
+  const auto code = static_cast<std::uint8_t>(command);
+  return printCode(out, commandName(command), code, isKnownCommand(code));
+}
+
+std::ostream& operator<<(std::ostream& out, Service service) {
+  const auto code = static_cast<std::uint8_t>(service);
+  return printCode(out, serviceName(service), code, isKnownService(code));
+}
+
+std::ostream& operator<<(std::ostream& out, Status status) {
+  const auto code = static_cast<std::uint8_t>(status);
+  return printCode(out, statusName(status), code, isKnownStatus(code));
+}
+
+std::ostream& operator<<(std::ostream& out, const Fields& fields) {
+  out << '{';
+  const char* separator = "";
+  for (const auto& [key, value] : fields.entries()) {
+    out << separator << key << '=' << value;
+    separator = ", ";
+  }
+  return out << '}';
+}
+
+std::ostream& operator<<(std::ostream& out, const ServedBy& served_by) {
+  return out << served_by.service << " pid " << served_by.pid << " tid " << served_by.tid;
+}
+
+std::ostream& operator<<(std::ostream& out, const Request& request) {
+  out << request.command << " request " << request.request_id << " from user " << request.user_id
+      << ' ' << request.fields;
+  if (request.trace_id != 0) out << " trace " << request.trace_id;
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& out, const Reply& reply) {
+  return out << reply.status << " to " << reply.command << " request " << reply.request_id << ' '
+             << reply.fields << " served by " << reply.served_by;
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,6 +134,24 @@ std::string_view serviceName(Service service);
 std::string_view statusName(Status status);
 /// @brief The Status named @p name ("OK", ...), if any.
 std::optional<Status> statusFromName(std::string_view name);
+
+/// @name Printing, for logs and for test failures (GoogleTest finds these, so a
+/// failed EXPECT_EQ shows "WRONG_CODE", not "1-byte object <01>"). A value that
+/// is not one of the enum's is shown with its number: "UNKNOWN_COMMAND(42)".
+/// Thread-safe (pure).
+/// @{
+std::ostream& operator<<(std::ostream& out, Command command);  ///< commandName
+std::ostream& operator<<(std::ostream& out, Service service);  ///< serviceName
+std::ostream& operator<<(std::ostream& out, Status status);    ///< statusName
+/// @brief "{message=Locker P-03 opened, locker=P-03}"
+std::ostream& operator<<(std::ostream& out, const Fields& fields);
+/// @brief "parcel pid 4242 tid 4243"
+std::ostream& operator<<(std::ostream& out, const ServedBy& served_by);
+/// @brief "PARCEL_PICKUP request 7 from user 1001 {code=482913}"
+std::ostream& operator<<(std::ostream& out, const Request& request);
+/// @brief "OK to PARCEL_PICKUP request 7 {message=...} served by parcel pid 4242 tid 4243"
+std::ostream& operator<<(std::ostream& out, const Reply& reply);
+/// @}
 
 /// @brief A reply to @p request with @p status and a `message` field,
 /// served by the calling thread of the calling process as @p by.

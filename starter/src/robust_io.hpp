@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 
 #include "fd.hpp"
 
@@ -36,5 +37,9 @@ bool writeAll(const Fd& fd, const void* buffer, std::size_t size);
 
 /// @brief Human name of @p status ("ok", "closed", ...) for logs.
 const char* ioStatusName(IoStatus status);
+
+/// @brief Writes ioStatusName(@p status): how a failed test shows it
+/// ("truncated", where it would otherwise print "4-byte object <02-00 00-00>").
+std::ostream& operator<<(std::ostream& out, IoStatus status);
 
 }  // namespace mc

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,14 +71,18 @@ enum class FrameError {
   kBadPayload,      ///< well framed, payload not key=value lines: reply, keep
 };
 
-// Provided (fields_codec.cpp): frameErrorText, isFatalFrameError,
-// encodeFields, decodeFields. The rest is lab 1's wire_codec.cpp.
+// Provided (fields_codec.cpp): frameErrorText, isFatalFrameError, printing a
+// FrameError, encodeFields, decodeFields. The rest is lab 1's wire_codec.cpp.
 
 /// @brief Human text for @p error, used as the reply's `message`.
 std::string_view frameErrorText(FrameError error);
 
 /// @brief True for errors after which the byte stream cannot be trusted.
 bool isFatalFrameError(FrameError error);
+
+/// @brief Writes frameErrorText(@p error): how a failed test shows it
+/// ("payload too long", where it would otherwise print "4-byte object <03-00 00-00>").
+std::ostream& operator<<(std::ostream& out, FrameError error);
 
 /// @brief "key=value\n" for each field, in order.
 std::string encodeFields(const Fields& fields);

@@ -50,21 +50,34 @@ Bytes validFrame(Command command, std::uint32_t id) {
   return judgeFrame(request);
 }
 
+// Where a failure message sends the student.
+constexpr const char* kMistakes = "see labs/01-sockets/README.md, 'Classic mistakes'";
+
 // Reads one reply on @p socket and checks it is BAD_REQUEST.
 void expectBadRequestReply(const Fd& socket) {
   IncomingReply got = receiveReply(socket);
-  ASSERT_EQ(got.io, IoStatus::kOk) << "no reply, read said: " << ioStatusName(got.io);
-  ASSERT_EQ(got.error, FrameError::kNone) << "the reply itself is malformed";
-  EXPECT_EQ(got.reply.status, Status::kBadRequest);
+  ASSERT_EQ(got.io, IoStatus::kOk)
+      << "no reply, read said: " << ioStatusName(got.io)
+      << ". Every bad frame gets an answer, BAD_REQUEST (rejectFrame, given), before the server goes on or "
+         "hangs up: a client must never wait for an answer that does not come. Known mistake: no reply "
+         "to an unknown command; "
+      << kMistakes;
+  ASSERT_EQ(got.error, FrameError::kNone) << "the reply itself is malformed (encodeReply, checked against "
+                                             "docs/protocol.md's byte tables)";
+  EXPECT_EQ(got.reply.status, Status::kBadRequest) << "a refused frame is answered BAD_REQUEST (rejectFrame): "
+                                                   << got.reply;
   EXPECT_FALSE(fieldOf(got.reply, "message").empty()) << "a refusal should say why";
 }
 
 // Sends @p header (and nothing after it); expects BAD_REQUEST, then a close.
 void expectRefusedAndClosed(std::uint16_t port, const RawHeader& header) {
   Fd socket = connectRaw(port);
-  ASSERT_TRUE(sendBytes(socket, encodeRawHeader(header)));
+  ASSERT_TRUE(sendBytes(socket, encodeRawHeader(header))) << "the test could not send its header";
   expectBadRequestReply(socket);
-  EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a broken stream open";
+  EXPECT_TRUE(waitForClose(socket, 3s))
+      << "the server kept a broken stream open: after a fatal header (bad magic, bad version, a length "
+         "over 256: isFatalFrameError) its length cannot be trusted to find the next frame, so the "
+         "BAD_REQUEST is the last thing serveConnection sends before it hangs up";
 }
 
 TEST_P(BadInput, WrongMagicIsRefusedAndClosed) {
@@ -96,9 +109,11 @@ TEST_P(BadInput, GarbageBytesAreRefusedAndClosed) {
   Bytes garbage;
   for (int i = 0; i < 40; ++i) garbage.push_back(static_cast<std::uint8_t>(0xF0 - i * 7));
   Fd socket = connectRaw(server.port());
-  ASSERT_TRUE(sendBytes(socket, garbage));
+  ASSERT_TRUE(sendBytes(socket, garbage)) << "the test could not send its 40 bytes";
   expectBadRequestReply(socket);  // the first 16 bytes read as a header with a bad magic
-  EXPECT_TRUE(waitForClose(socket, 3s)) << "the server kept a garbage stream open";
+  EXPECT_TRUE(waitForClose(socket, 3s))
+      << "the server kept a garbage stream open: 40 bytes whose first 16 read as a header with a bad "
+         "magic; after that fatal error the BAD_REQUEST is the last thing sent before hanging up";
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -113,14 +128,20 @@ TEST_P(BadInput, UnknownCommandIsRefusedButTheConnectionStays) {
     header.payload_length = static_cast<std::uint16_t>(payload.size());
     Bytes frame = encodeRawHeader(header);
     frame.insert(frame.end(), payload.begin(), payload.end());
-    ASSERT_TRUE(sendBytes(socket, frame));
+    ASSERT_TRUE(sendBytes(socket, frame)) << "the test could not send its frame";
     expectBadRequestReply(socket);
 
-    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kStatus, 42)));
+    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kStatus, 42)))
+        << "connection dropped after an unknown command: the server closed it (our send failed)";
     IncomingReply next = receiveReply(socket);
-    ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after an unknown command";
-    EXPECT_EQ(next.reply.request_id, 42u);
-    EXPECT_EQ(next.reply.status, Status::kOk);
+    ASSERT_EQ(next.io, IoStatus::kOk)
+        << "connection dropped after an unknown command (reading the next reply: " << next.io
+        << "). An unknown command is not fatal: its whole frame was read, the next one starts in step, "
+           "so the server answers BAD_REQUEST and keeps the connection. Known mistake: closing after a "
+           "non-fatal frame error; "
+        << kMistakes;
+    EXPECT_EQ(next.reply.request_id, 42u) << "the reply to the STATUS after the refusal: " << next.reply;
+    EXPECT_EQ(next.reply.status, Status::kOk) << "the reply to the STATUS after the refusal: " << next.reply;
   }
   EXPECT_TRUE(isServed(server.port()));
 }
@@ -137,15 +158,23 @@ TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
       header.payload_length = static_cast<std::uint16_t>(payload.size());
       Bytes frame = encodeRawHeader(header);
       frame.insert(frame.end(), payload.begin(), payload.end());
-      ASSERT_TRUE(sendBytes(socket, frame));
+      ASSERT_TRUE(sendBytes(socket, frame))
+          << "connection dropped after a bad payload: the server closed it before payload '" << payload
+          << "' (our send failed)";
       SCOPED_TRACE("payload '" + payload + "'");
       expectBadRequestReply(socket);
     }
-    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kVendingList, 99)));
+    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kVendingList, 99)))
+        << "connection dropped after a bad payload: the server closed it (our send failed)";
     IncomingReply next = receiveReply(socket);
-    ASSERT_EQ(next.io, IoStatus::kOk) << "connection dropped after a bad payload";
-    EXPECT_EQ(next.reply.request_id, 99u);
-    EXPECT_EQ(next.reply.status, Status::kOk);
+    ASSERT_EQ(next.io, IoStatus::kOk)
+        << "connection dropped after a bad payload (reading the next reply: " << next.io
+        << "). A payload that is not key=value lines is not fatal: its whole frame was read, so the "
+           "server answers BAD_REQUEST and keeps the connection. Known mistake: closing after a non-fatal "
+           "frame error; "
+        << kMistakes;
+    EXPECT_EQ(next.reply.request_id, 99u) << "the reply to the VENDING_LIST after the refusals: " << next.reply;
+    EXPECT_EQ(next.reply.status, Status::kOk) << "the reply to the VENDING_LIST after the refusals: " << next.reply;
   }
   EXPECT_TRUE(isServed(server.port()));
 }
@@ -166,17 +195,23 @@ TEST_P(BadInput, AFrameSentByteByByteIsServed) {
   ServerProcess server{options()};
   Fd socket = connectRaw(server.port());
   const int on = 1;
-  ASSERT_EQ(::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+  ASSERT_EQ(::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0) << "setsockopt TCP_NODELAY";
   Request request = depositParcel();
   request.request_id = 5;
   for (std::uint8_t byte : judgeFrame(request)) {
-    ASSERT_TRUE(sendBytes(socket, Bytes{byte}));
+    ASSERT_TRUE(sendBytes(socket, Bytes{byte})) << "the server closed the connection in the middle of a frame "
+                                                   "sent one byte at a time";
     std::this_thread::sleep_for(2ms);
   }
   IncomingReply got = receiveReply(socket);
-  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
-  EXPECT_EQ(got.reply.request_id, 5u);
-  EXPECT_EQ(got.reply.status, Status::kOk);
+  ASSERT_EQ(got.io, IoStatus::kOk)
+      << ioStatusName(got.io)
+      << ": no reply to a PARCEL_DEPOSIT sent one byte per TCP segment, 2 ms apart. readRequest must "
+         "read exactly the 16 header bytes, then exactly the payload, each with readExactly (a read() may "
+         "return one byte). Known mistake: one read per message; "
+      << kMistakes;
+  EXPECT_EQ(got.reply.request_id, 5u) << "the reply must echo the request id: " << got.reply;
+  EXPECT_EQ(got.reply.status, Status::kOk) << "a whole deposit frame, however it arrived: " << got.reply;
 }
 
 TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
@@ -187,10 +222,16 @@ TEST_P(BadInput, HalfAFrameThenCloseIsForgotten) {
     Bytes frame = judgeFrame(request);
     frame.resize(cut);  // a header, or a header and part of its payload
     Fd socket = connectRaw(server.port());
-    ASSERT_TRUE(sendBytes(socket, frame));
+    ASSERT_TRUE(sendBytes(socket, frame)) << "the test could not send " << cut << " bytes";
   }  // each socket closes here
-  EXPECT_LE(openFdsSettle(server, before), before) << "the half frames' connections were never closed";
-  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
+  EXPECT_LE(openFdsSettle(server, before), before)
+      << "the half frames' connections were never closed: end of file in the middle of a frame (kTruncated) "
+         "ends the connection, like end of file between frames (kClosed); serveConnection returns, and "
+         "its caller closes the client's Fd";
+  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms))
+                                << ". A half frame then end of file must be forgotten, never decoded as a "
+                                   "request. Known mistake: EOF mid-frame taken as a whole request; "
+                                << kMistakes;
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -201,13 +242,20 @@ TEST_P(BadInput, HalfAFrameThenSilenceIsClosedAfterTheIdleTimeout) {
   Fd socket = connectRaw(server.port());
   Bytes frame = validFrame(Command::kStatus, 1);
   frame.resize(9);
-  ASSERT_TRUE(sendBytes(socket, frame));
+  ASSERT_TRUE(sendBytes(socket, frame)) << "the test could not send its 9 bytes";
   if (GetParam() >= 2) {  // one thread per connection: others are served meanwhile
-    EXPECT_TRUE(isServed(server.port())) << "a stalled client blocked the others";
+    EXPECT_TRUE(isServed(server.port()))
+        << "a stalled client blocked the others: from stage 2 on, each connection has a thread of its own";
   }
   Clock::time_point sent = Clock::now();
-  EXPECT_TRUE(waitForClose(socket, 5s)) << "the stalled connection was never closed";
-  EXPECT_LT(Clock::now() - sent, 4s);
+  EXPECT_TRUE(waitForClose(socket, 5s))
+      << "the stalled connection was never closed: 9 bytes of a 16-byte header, then silence. awaitFrame "
+         "(given; serveConnection must call it before each readRequest) gives a frame that has begun at "
+         "most --frame-timeout, or the idle timeout if smaller (1 s here), then says kTooSlow: answer its "
+         "refusal and hang up";
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+  EXPECT_LT(took, 4s) << "the stalled connection was closed only after " << took.count()
+                      << " ms, with --idle-timeout 1";
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -224,8 +272,13 @@ TEST_P(BadInput, ASilentConnectionIsClosedAfterTheIdleTimeout) {
   const Clock::time_point connected = Clock::now();
   ASSERT_TRUE(waitForClose(socket, 5s))
       << "a client silent for 5 s was still connected (--idle-timeout 1): the wait for the "
-         "first byte has no bound (boundBlockingCalls in serveConnection)";
-  EXPECT_LT(Clock::now() - connected, 4s);
+         "first byte has no bound (boundBlockingCalls in serveConnection). Known mistake: "
+         "boundBlockingCalls not called, or EAGAIN treated as \"try again\"; "
+      << kMistakes;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - connected);
+  EXPECT_LT(took, 4s) << "a client silent from the start was closed only after " << took.count()
+                      << " ms, with --idle-timeout 1 (boundBlockingCalls sets it as the socket's receive "
+                         "timeout)";
   EXPECT_TRUE(isServed(server.port())) << "the server did not serve again after the close";
 }
 
@@ -308,11 +361,15 @@ TEST_P(BadInput, ATricklingFrameIsAnsweredAndClosedAtTheFrameTimeout) {
   ASSERT_TRUE(answered) << "no answer 4 s into a frame trickled in (" << sent << " of " << frame.size()
                         << " bytes sent): a frame needs a deadline (awaitFrame in serveConnection)";
   IncomingReply got = receiveReply(socket);
-  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io);
-  EXPECT_EQ(got.reply.status, Status::kBadRequest) << fieldOf(got.reply, "message");
-  EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s");
+  ASSERT_EQ(got.io, IoStatus::kOk) << ioStatusName(got.io)
+                                   << ": the connection became readable but no whole reply came";
+  // When awaitFrame says kTooSlow, its refusal is the answer, sent whole.
+  const char* kRefusal = ": when awaitFrame says kTooSlow, serveConnection sends arrival.refusal (BAD_REQUEST, "
+                         "\"frame not complete within N s\") with writeReply, then hangs up. Reply: ";
+  EXPECT_EQ(got.reply.status, Status::kBadRequest) << fieldOf(got.reply, "message") << kRefusal << got.reply;
+  EXPECT_EQ(fieldOf(got.reply, "message"), "frame not complete within 1 s") << kRefusal << got.reply;
   EXPECT_LT(sent, frame.size()) << "the frame came whole before the deadline";
-  EXPECT_TRUE(waitForClose(socket, 3s)) << "answered, but the connection was kept";
+  EXPECT_TRUE(waitForClose(socket, 3s)) << "answered, but the connection was kept" << kRefusal << got.reply;
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -325,12 +382,16 @@ TEST_P(BadInput, PipelinedRequestsAreAnsweredInOrder) {
       Bytes frame = validFrame(id == 8 ? Command::kVendingList : Command::kStatus, id);
       frames.insert(frames.end(), frame.begin(), frame.end());
     }
-    ASSERT_TRUE(sendBytes(socket, frames));  // one write: three requests
+    ASSERT_TRUE(sendBytes(socket, frames)) << "the test could not send its three frames";  // one write: three requests
+    // Three frames in one segment: each readRequest must take exactly one.
+    const char* kInOrder = ": three requests (ids 7, 8, 9) arrived in one write. Each readRequest takes "
+                           "exactly one frame (its header, then exactly its payload) and leaves the rest "
+                           "queued, so the loop answers all three, in order";
     for (std::uint32_t id : {7u, 8u, 9u}) {
       IncomingReply got = receiveReply(socket);
-      ASSERT_EQ(got.io, IoStatus::kOk) << "reply " << id << ": " << ioStatusName(got.io);
-      EXPECT_EQ(got.reply.request_id, id);
-      EXPECT_EQ(got.reply.status, Status::kOk);
+      ASSERT_EQ(got.io, IoStatus::kOk) << "reply " << id << ": " << ioStatusName(got.io) << kInOrder;
+      EXPECT_EQ(got.reply.request_id, id) << "reply " << id << " is " << got.reply << kInOrder;
+      EXPECT_EQ(got.reply.status, Status::kOk) << "reply " << id << " is " << got.reply << kInOrder;
     }
   }
   EXPECT_TRUE(isServed(server.port()));
@@ -350,12 +411,20 @@ TEST_P(BadInput, PipelinedRequestsThenImmediateCloseDoNotKillTheServer) {
   }
   for (int round = 0; round < 20; ++round) {
     Fd socket = connectRaw(server.port());
-    ASSERT_TRUE(sendBytes(socket, frames));
+    ASSERT_TRUE(sendBytes(socket, frames)) << "round " << round
+                                           << ": the test could not send its frames (is the server alive?)";
     if (round % 2 == 1) abortConnection(std::move(socket));  // RST; else ~Fd sends FIN
   }
   // Each connection closes once the server has tried to write its replies.
-  EXPECT_LE(openFdsSettle(server, before), before) << "connections to gone clients were never closed";
-  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
+  EXPECT_LE(openFdsSettle(server, before), before)
+      << "connections to gone clients were never closed: a failed writeReply (EPIPE, ECONNRESET) ends "
+         "the connection";
+  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms))
+                                << ". Writing to a client that has gone raises SIGPIPE, whose default "
+                                   "action kills the whole server (\"killed by signal 13\"): writeAll uses "
+                                   "send(..., MSG_NOSIGNAL), so the write fails with EPIPE instead. Known "
+                                   "mistake: write without MSG_NOSIGNAL; "
+                                << kMistakes;
   EXPECT_TRUE(isServed(server.port()));
 }
 
@@ -372,7 +441,11 @@ TEST_P(BadInput, ManyConnectAndCloseDoNotLeakDescriptors) {
   EXPECT_TRUE(isServed(server.port()));
 
   // Closing takes the server a moment; the count must come back down.
-  EXPECT_LE(openFdsSettle(server, before), before) << "descriptors leaked by 100 empty connections";
+  EXPECT_LE(openFdsSettle(server, before), before)
+      << "descriptors leaked by 100 empty connections: each accepted client's Fd must be closed once it is "
+         "served (its owner, the accept loop or the connection's thread, drops it). Known mistake: the "
+         "client's Fd not closed after serving it (after ~1,000 clients accept fails with EMFILE); "
+      << kMistakes;
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, BadInput, ::testing::ValuesIn(labStages()), stageName);

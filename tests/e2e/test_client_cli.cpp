@@ -33,9 +33,13 @@ ProgramResult runCabinet(std::uint16_t port, std::vector<std::string> words) {
   return runProgram(argv, 10s);
 }
 
+// `cabinet` is given code on top of lab 1's: it writes with your encodeRequest
+// and writeAll, and reads with your readReply and decodeReply.
 std::string describe(const ProgramResult& run) {
   return "exit " + (run.exit_code ? std::to_string(*run.exit_code) : std::string{"none"}) +
-         (run.timed_out ? " (timed out)" : "") + "\nstdout: " + run.out + "stderr: " + run.err;
+         (run.timed_out ? " (timed out)" : "") + "\nstdout: " + run.out + "stderr: " + run.err +
+         "\n(cabinet sends with your encodeRequest and writeAll and reads with your readReply and "
+         "decodeReply: if the server's own tests pass, look there)";
 }
 
 // The string value of "key" in a one-line JSON object, if present.
@@ -78,7 +82,7 @@ TEST(ClientCli, DepositPrintsJsonAndPickupSucceedsOnce) {
   ProgramResult pickup = runCabinet(server.port(), {"pickup", "parcel", *code, "--user", "8"});
   EXPECT_EQ(pickup.exit_code, 0) << describe(pickup);
   EXPECT_TRUE(jsonOk(pickup.out)) << pickup.out;
-  EXPECT_EQ(jsonString(pickup.out, "locker"), locker);
+  EXPECT_EQ(jsonString(pickup.out, "locker"), locker) << "the pickup must open the deposit's locker: " << pickup.out;
 
   ProgramResult again = runCabinet(server.port(), {"pickup", "parcel", *code});
   EXPECT_EQ(again.exit_code, 1) << "a used code is a refusal: " << describe(again);
@@ -104,7 +108,8 @@ TEST(ClientCli, BuyAndStatusExitZero) {
 TEST(ClientCli, NoServerExitsTwo) {
   ProgramResult run = runCabinet(closedPort(), {"status"});
   EXPECT_EQ(run.exit_code, 2) << describe(run);
-  EXPECT_FALSE(run.timed_out);
+  EXPECT_FALSE(run.timed_out) << "cabinet must give up at once when nobody listens (connect is refused): "
+                              << describe(run);
 }
 
 TEST(ClientCli, UsageErrorExitsTwo) {

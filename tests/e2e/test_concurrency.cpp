@@ -327,6 +327,32 @@ class ClientThreads {
   std::vector<std::thread> threads_;
 };
 
+// What most often breaks the mixed load at @p stage (with --pool: lab 6), in
+// the words of that lab's handout.
+std::string likelyCause(const ServerOptions& options) {
+  if (!options.extra_args.empty()) {
+    return " Lab 6's workers run answerRecords on one ServiceState at once: it must hold state_mutex "
+           "around each batch.";
+  }
+  switch (options.stage) {
+    case 2:
+      return " At stage 2 many threads share each service's state: InlineDispatcher::dispatch must hold "
+             "the service's mutex (a named std::scoped_lock) around the whole handle() call, and each "
+             "connection thread must own its ClientHandle. Known mistakes: no lock in dispatch, the thread "
+             "given &client; see labs/02-threads/README.md, 'Classic mistakes'.";
+    case 3:
+      return " At stage 3 many threads share each child's reply pipe: PipeDispatcher::dispatch must hold "
+             "the service's mutex for the whole round trip (write the record, then read the reply). Known "
+             "mistake: the mutex held only around the write, or only around the read; see "
+             "labs/03-fork-pipes/README.md, 'Classic mistakes'.";
+    default:
+      return " At stage 4 each request has its own reply slot: the record names the slot taken from the "
+             "pool, the child answers in slots[s] and posts slots[s].feedback, and only that slot's owner "
+             "waits on it. Known mistakes: one feedback semaphore per service, every request using slot "
+             "0; see labs/04-semaphores/README.md, 'Classic mistakes'.";
+  }
+}
+
 // The whole check, for a server started with @p options (stage 2, 3 or 4,
 // with or without --pool).
 void runMixedLoad(ServerOptions options, const std::string& label) {
@@ -336,7 +362,7 @@ void runMixedLoad(ServerOptions options, const std::string& label) {
 
   JudgeSession admin = server.connect();
   std::map<std::string, int> initial = stockByProduct(admin);
-  ASSERT_EQ(initial.size(), kProducts.size());
+  ASSERT_EQ(initial.size(), kProducts.size()) << "the catalogue of a fresh data dir, before any load";
   std::map<std::string, int> restocked;
   for (const std::string& product : kProducts) {
     for (int round = 0; round < kRestockRounds; ++round) {
@@ -365,8 +391,8 @@ void runMixedLoad(ServerOptions options, const std::string& label) {
 
   std::ostringstream report;
   for (const std::string& failure : record.failures()) report << "  " << failure << "\n";
-  EXPECT_EQ(record.failureCount(), 0) << "wrong replies (first " << kMaxReportedFailures
-                                      << "):\n" << report.str();
+  EXPECT_EQ(record.failureCount(), 0) << "wrong replies (the first " << kMaxReportedFailures
+                                      << " below)." << likelyCause(options) << "\n" << report.str();
 
   // No lost update: every successful buy took exactly one item, and each one
   // saw a different remaining stock (two buys seeing the same stock means
@@ -379,20 +405,22 @@ void runMixedLoad(ServerOptions options, const std::string& label) {
     std::sort(seen.begin(), seen.end());
     const int bought = static_cast<int>(seen.size());
     EXPECT_EQ(final_stock[product], initial[product] + restocked[product] - bought)
-        << product << ": " << bought << " bought";
+        << product << ": " << bought << " bought: a sale was lost or counted twice." << likelyCause(options);
     for (int i = 0; i < bought; ++i) {
       if (seen[i] != final_stock[product] + i) {
         ADD_FAILURE() << product << ": the buys' remaining stocks are not "
                       << final_stock[product] << ".." << final_stock[product] + bought - 1
-                      << " each once (lost or doubled update near " << seen[i] << ")";
+                      << " each once (lost or doubled update near " << seen[i] << ")." << likelyCause(options);
         break;
       }
     }
   }
 
   Reply after = callExpecting(admin, status(), Status::kOk);
-  EXPECT_EQ(intFieldOf(after, "parcel.occupied"), 0) << "every parcel was picked up";
-  EXPECT_EQ(intFieldOf(after, "food.occupied"), 0) << "every meal was picked up";
+  EXPECT_EQ(intFieldOf(after, "parcel.occupied"), 0)
+      << "every parcel was picked up, yet STATUS counts some still there: " << after << "." << likelyCause(options);
+  EXPECT_EQ(intFieldOf(after, "food.occupied"), 0)
+      << "every meal was picked up, yet STATUS counts some still there: " << after << "." << likelyCause(options);
 
   // Who served: the server itself in stage 2, one child per service after.
   auto server_pid = static_cast<std::uint32_t>(server.pid());
@@ -400,15 +428,18 @@ void runMixedLoad(ServerOptions options, const std::string& label) {
   for (Service service : kServices) {
     auto found = record.pids().find(service);
     ASSERT_TRUE(found != record.pids().end()) << serviceName(service) << " never served";
-    EXPECT_EQ(found->second.size(), 1u) << serviceName(service) << " served from several pids";
+    EXPECT_EQ(found->second.size(), 1u)
+        << serviceName(service) << " served from several pids: one process per service, started once";
     service_pids.insert(found->second.begin(), found->second.end());
   }
   if (options.stage == 2) {
-    EXPECT_EQ(service_pids, std::set<std::uint32_t>{server_pid});
+    EXPECT_EQ(service_pids, std::set<std::uint32_t>{server_pid})
+        << "at stage 2 every service runs inside the server process (InlineDispatcher)";
     EXPECT_GT(record.distinctTids(), 1u) << "stage 2 serves each connection on its own thread";
   } else {
-    EXPECT_EQ(service_pids.size(), 3u);
-    EXPECT_FALSE(service_pids.contains(server_pid));
+    EXPECT_EQ(service_pids.size(), 3u) << "from stage 3 on, each service runs in a child process of its own";
+    EXPECT_FALSE(service_pids.contains(server_pid))
+        << "from stage 3 on, no service runs in the server process: requests go down the children's pipes";
   }
 }
 

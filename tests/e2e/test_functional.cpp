@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,24 @@ using Clock = std::chrono::steady_clock;
 
 class Functional : public StageTest {};
 
+// @p reply for a failure message; "none" for the default Reply callExpecting
+// gives when no reply came (the judge's request ids start at 1).
+std::string shown(const Reply& reply) {
+  if (reply.request_id == 0 && reply.fields.empty()) return "none (see the failure above)";
+  std::ostringstream text;
+  text << reply;
+  return text.str();
+}
+
+// The services are given code: a reply that is wrong here has most likely
+// been sent to the wrong service, or lost or changed on the way.
+// @return the explanation and @p reply, for a check on a field of @p reply.
+std::string routed(const Reply& reply) {
+  return ". The services' answers are given code: routeRequest sends each command to the service its "
+         "code names, and the reply goes back through your encodeReply, untouched. Reply: " +
+         shown(reply);
+}
+
 TEST_P(Functional, ParcelDepositThenPickupOnce) {
   ServerProcess server{options()};
   JudgeSession session = server.connect();
@@ -36,13 +55,14 @@ TEST_P(Functional, ParcelDepositThenPickupOnce) {
   Reply stored = callExpecting(session, depositParcel(7), Status::kOk);
   std::string locker = fieldOf(stored, "locker");
   std::string code = fieldOf(stored, "code");
-  EXPECT_TRUE(looksLikeLocker(locker, 'P')) << "locker '" << locker << "'";
-  EXPECT_TRUE(looksLikeCode(code)) << "code '" << code << "'";
-  EXPECT_FALSE(fieldOf(stored, "message").empty());
+  EXPECT_TRUE(looksLikeLocker(locker, 'P')) << "a parcel deposit's locker is 'P-' and digits, not '" << locker
+                                            << "'" << routed(stored);
+  EXPECT_TRUE(looksLikeCode(code)) << "a pickup code is 6 digits, not '" << code << "'" << routed(stored);
+  EXPECT_FALSE(fieldOf(stored, "message").empty()) << "every reply carries a message" << routed(stored);
 
   Reply picked = callExpecting(session, pickupParcel(code, 8), Status::kOk);
-  EXPECT_EQ(fieldOf(picked, "locker"), locker);
-  EXPECT_FALSE(fieldOf(picked, "message").empty());
+  EXPECT_EQ(fieldOf(picked, "locker"), locker) << "the pickup must open the deposit's locker" << routed(picked);
+  EXPECT_FALSE(fieldOf(picked, "message").empty()) << "every reply carries a message" << routed(picked);
 
   callExpecting(session, pickupParcel(code, 8), Status::kWrongCode);  // a code works once
 }
@@ -54,11 +74,12 @@ TEST_P(Functional, FoodDepositThenPickupOnce) {
   Reply stored = callExpecting(session, depositFood(3), Status::kOk);
   std::string slot = fieldOf(stored, "locker");
   std::string code = fieldOf(stored, "code");
-  EXPECT_TRUE(looksLikeLocker(slot, 'F')) << "slot '" << slot << "'";
-  EXPECT_TRUE(looksLikeCode(code)) << "code '" << code << "'";
+  EXPECT_TRUE(looksLikeLocker(slot, 'F')) << "a food deposit's slot is 'F-' and digits, not '" << slot << "'"
+                                          << routed(stored);
+  EXPECT_TRUE(looksLikeCode(code)) << "a pickup code is 6 digits, not '" << code << "'" << routed(stored);
 
   Reply picked = callExpecting(session, pickupFood(code, 4), Status::kOk);
-  EXPECT_EQ(fieldOf(picked, "locker"), slot);
+  EXPECT_EQ(fieldOf(picked, "locker"), slot) << "the pickup must open the deposit's slot" << routed(picked);
 
   callExpecting(session, pickupFood(code, 4), Status::kWrongCode);
 }
@@ -104,7 +125,7 @@ TEST_P(Functional, FullAtCapacityUntilAPickup) {
 
   Reply freed = callExpecting(session, pickupParcel(codes[1]), Status::kOk);
   Reply again = callExpecting(session, depositParcel(), Status::kOk);
-  EXPECT_EQ(fieldOf(again, "locker"), fieldOf(freed, "locker")) << "the only free locker";
+  EXPECT_EQ(fieldOf(again, "locker"), fieldOf(freed, "locker")) << "the only free locker" << routed(again);
 
   callExpecting(session, depositFood(), Status::kOk);
   callExpecting(session, depositFood(), Status::kOk);
@@ -117,12 +138,12 @@ TEST_P(Functional, ListShowsTheDefaultCatalogue) {
 
   Reply listed = callExpecting(session, listProducts(), Status::kOk);
   std::optional<std::vector<Product>> products = parseCatalogue(listed);
-  ASSERT_TRUE(products.has_value()) << "malformed item in the list reply";
+  ASSERT_TRUE(products.has_value()) << "malformed item in the list reply" << routed(listed);
   auto byCode = [](const Product& a, const Product& b) { return a.code < b.code; };
   std::sort(products->begin(), products->end(), byCode);
   std::vector<Product> expected = kDefaultCatalogue;
   std::sort(expected.begin(), expected.end(), byCode);
-  EXPECT_EQ(*products, expected);
+  EXPECT_TRUE(*products == expected) << "the catalogue is not a fresh data dir's 8 products" << routed(listed);
 }
 
 TEST_P(Functional, BuyDecrementsStock) {
@@ -130,11 +151,11 @@ TEST_P(Functional, BuyDecrementsStock) {
   JudgeSession session = server.connect();
 
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
-  EXPECT_EQ(fieldOf(bought, "product"), "A1");
-  EXPECT_EQ(fieldOf(bought, "name"), "Cola");
-  EXPECT_EQ(intFieldOf(bought, "price"), 150);
-  EXPECT_EQ(intFieldOf(bought, "stock"), 9);
-  EXPECT_EQ(stockByProduct(session)["A1"], 9);
+  EXPECT_EQ(fieldOf(bought, "product"), "A1") << "buying A1" << routed(bought);
+  EXPECT_EQ(fieldOf(bought, "name"), "Cola") << "buying A1" << routed(bought);
+  EXPECT_EQ(intFieldOf(bought, "price"), 150) << "buying A1" << routed(bought);
+  EXPECT_EQ(intFieldOf(bought, "stock"), 9) << "buying A1, of which there were 10" << routed(bought);
+  EXPECT_EQ(stockByProduct(session)["A1"], 9) << "the catalogue after buying one A1 of 10";
   EXPECT_EQ(stockByProduct(session)["A2"], 10) << "another product changed";
 }
 
@@ -144,10 +165,11 @@ TEST_P(Functional, OutOfStockAfterTheLastOne) {
 
   for (int left = 4; left >= 0; --left) {  // B3 (Sandwich) starts with 5
     Reply bought = callExpecting(session, buy("B3"), Status::kOk);
-    EXPECT_EQ(intFieldOf(bought, "stock"), left);
+    EXPECT_EQ(intFieldOf(bought, "stock"), left) << "buying B3, of which there were " << left + 1
+                                                 << routed(bought);
   }
   callExpecting(session, buy("B3"), Status::kOutOfStock);
-  EXPECT_EQ(stockByProduct(session)["B3"], 0);
+  EXPECT_EQ(stockByProduct(session)["B3"], 0) << "the catalogue after buying all 5 B3";
 }
 
 TEST_P(Functional, UnknownProductIsRefused) {
@@ -159,7 +181,8 @@ TEST_P(Functional, UnknownProductIsRefused) {
   EXPECT_EQ(stockByProduct(session), (std::map<std::string, int>{{"A1", 10}, {"A2", 10},
                                                                   {"A3", 8},  {"B1", 10},
                                                                   {"B2", 10}, {"B3", 5},
-                                                                  {"C1", 10}, {"C2", 10}}));
+                                                                  {"C1", 10}, {"C2", 10}}))
+      << "refused buys of unknown products changed the stock";
 }
 
 TEST_P(Functional, RestockRefillsAProduct) {
@@ -170,12 +193,12 @@ TEST_P(Functional, RestockRefillsAProduct) {
   callExpecting(session, buy("B3"), Status::kOutOfStock);
 
   Reply restocked = callExpecting(session, restock("B3", 3), Status::kOk);
-  EXPECT_EQ(fieldOf(restocked, "product"), "B3");
-  EXPECT_EQ(intFieldOf(restocked, "stock"), 3);
+  EXPECT_EQ(fieldOf(restocked, "product"), "B3") << "restocking 3 B3" << routed(restocked);
+  EXPECT_EQ(intFieldOf(restocked, "stock"), 3) << "restocking 3 B3 at 0" << routed(restocked);
 
   Reply bought = callExpecting(session, buy("B3"), Status::kOk);
-  EXPECT_EQ(intFieldOf(bought, "stock"), 2);
-  EXPECT_EQ(stockByProduct(session)["B3"], 2);
+  EXPECT_EQ(intFieldOf(bought, "stock"), 2) << "buying one of 3 B3" << routed(bought);
+  EXPECT_EQ(stockByProduct(session)["B3"], 2) << "the catalogue after a restock of 3 and a buy";
 }
 
 TEST_P(Functional, StatusCountsEverything) {
@@ -185,13 +208,19 @@ TEST_P(Functional, StatusCountsEverything) {
   ServerProcess server{sized};
   JudgeSession session = server.connect();
 
+  // STATUS is answered by all three services; mergeStatus makes one reply of them.
+  const char* kMerged =
+      ": STATUS asks every service; mergeStatus keeps every field of the three parts (parcel.*, food.*, "
+      "vending.*), in order, besides the joined message. Reply: ";
   Reply empty = callExpecting(session, status(), Status::kOk);
-  EXPECT_EQ(intFieldOf(empty, "parcel.capacity"), 5);
-  EXPECT_EQ(intFieldOf(empty, "parcel.occupied"), 0);
-  EXPECT_EQ(intFieldOf(empty, "food.capacity"), 4);
-  EXPECT_EQ(intFieldOf(empty, "food.occupied"), 0);
-  EXPECT_EQ(intFieldOf(empty, "vending.products"), 8);
-  EXPECT_EQ(intFieldOf(empty, "vending.stock"), 73);
+  EXPECT_EQ(intFieldOf(empty, "parcel.capacity"), 5) << "5 parcel lockers" << kMerged << shown(empty);
+  EXPECT_EQ(intFieldOf(empty, "parcel.occupied"), 0) << "no parcel yet" << kMerged << shown(empty);
+  EXPECT_EQ(intFieldOf(empty, "food.capacity"), 4) << "4 food slots" << kMerged << shown(empty);
+  EXPECT_EQ(intFieldOf(empty, "food.occupied"), 0) << "no meal yet" << kMerged << shown(empty);
+  EXPECT_EQ(intFieldOf(empty, "vending.products"), 8) << "the 8 products of a fresh catalogue" << kMerged
+                                                      << shown(empty);
+  EXPECT_EQ(intFieldOf(empty, "vending.stock"), 73) << "the 73 items of a fresh catalogue" << kMerged
+                                                    << shown(empty);
 
   callExpecting(session, depositParcel(), Status::kOk);
   Reply second = callExpecting(session, depositParcel(), Status::kOk);
@@ -201,12 +230,12 @@ TEST_P(Functional, StatusCountsEverything) {
   callExpecting(session, depositParcel(), Status::kOk);
 
   Reply busy = callExpecting(session, status(), Status::kOk);
-  EXPECT_EQ(intFieldOf(busy, "parcel.capacity"), 5);
-  EXPECT_EQ(intFieldOf(busy, "parcel.occupied"), 2);
-  EXPECT_EQ(intFieldOf(busy, "food.capacity"), 4);
-  EXPECT_EQ(intFieldOf(busy, "food.occupied"), 1);
-  EXPECT_EQ(intFieldOf(busy, "vending.products"), 8);
-  EXPECT_EQ(intFieldOf(busy, "vending.stock"), 72);
+  EXPECT_EQ(intFieldOf(busy, "parcel.capacity"), 5) << "5 parcel lockers" << kMerged << shown(busy);
+  EXPECT_EQ(intFieldOf(busy, "parcel.occupied"), 2) << "3 parcels deposited, 1 picked up" << kMerged << shown(busy);
+  EXPECT_EQ(intFieldOf(busy, "food.capacity"), 4) << "4 food slots" << kMerged << shown(busy);
+  EXPECT_EQ(intFieldOf(busy, "food.occupied"), 1) << "1 meal deposited" << kMerged << shown(busy);
+  EXPECT_EQ(intFieldOf(busy, "vending.products"), 8) << "8 products" << kMerged << shown(busy);
+  EXPECT_EQ(intFieldOf(busy, "vending.stock"), 72) << "73 items, 1 bought" << kMerged << shown(busy);
 }
 
 // Each service checks the staff PIN itself, so a STATUS without one is
@@ -216,7 +245,14 @@ TEST_P(Functional, StatusWithoutThePinIsForbidden) {
   ServerProcess server{options()};
   JudgeSession session = server.connect();
 
-  Reply refused = callExpecting(session, makeRequest(Command::kStatus), Status::kForbidden);
+  Reply refused;
+  {
+    SCOPED_TRACE("STATUS without the staff PIN: every service refuses it (FORBIDDEN), and mergeStatus "
+                 "must pass that on: the merged status is OK only if every part's is, else the first "
+                 "part's that is not. A mergeStatus that answers OK whatever its parts said lets anybody "
+                 "read the staff's status; see labs/01-sockets/README.md, 'What to write'");
+    refused = callExpecting(session, makeRequest(Command::kStatus), Status::kForbidden);
+  }
   EXPECT_EQ(refused.served_by.service, Service::kServer) << "a STATUS reply is the server's merge";
   const std::string message = fieldOf(refused, "message");
   std::vector<std::string> parts;
@@ -226,8 +262,12 @@ TEST_P(Functional, StatusWithoutThePinIsForbidden) {
     if (end == std::string::npos) break;
     start = end + 2;
   }
-  ASSERT_EQ(parts.size(), 3u) << "one sentence per service, joined by \"; \": '" << message << "'";
-  for (const std::string& part : parts) EXPECT_FALSE(part.empty()) << "'" << message << "'";
+  ASSERT_EQ(parts.size(), 3u) << "one sentence per service, joined by \"; \": '" << message
+                              << "' (mergeStatus joins the three parts' messages)";
+  for (const std::string& part : parts) {
+    EXPECT_FALSE(part.empty()) << "an empty part in '" << message << "' (mergeStatus joins the three parts' "
+                               << "messages by \"; \")";
+  }
 
   callExpecting(session, status(), Status::kOk);  // with the PIN, on the same connection
 }
@@ -244,23 +284,31 @@ TEST_P(Functional, RepliesNameTheServiceThatServedThem) {
   Reply bought = callExpecting(session, buy("A2"), Status::kOk);
   Reply restocked = callExpecting(session, restock("A2", 1), Status::kOk);
 
-  EXPECT_EQ(parcel.served_by.service, Service::kParcel);
-  EXPECT_EQ(parcel_pickup.served_by.service, Service::kParcel);
-  EXPECT_EQ(food.served_by.service, Service::kFood);
-  EXPECT_EQ(food_pickup.served_by.service, Service::kFood);
-  EXPECT_EQ(listed.served_by.service, Service::kVending);
-  EXPECT_EQ(bought.served_by.service, Service::kVending);
-  EXPECT_EQ(restocked.served_by.service, Service::kVending);
+  // routeRequest: the command code picks the service; the reply's header names it (encodeReply).
+  const char* kWho = " must be served by the service its command names (routeRequest), and the reply's "
+                     "service byte say so (encodeReply). Reply: ";
+  EXPECT_EQ(parcel.served_by.service, Service::kParcel) << "PARCEL_DEPOSIT" << kWho << shown(parcel);
+  EXPECT_EQ(parcel_pickup.served_by.service, Service::kParcel) << "PARCEL_PICKUP" << kWho << shown(parcel_pickup);
+  EXPECT_EQ(food.served_by.service, Service::kFood) << "FOOD_DEPOSIT" << kWho << shown(food);
+  EXPECT_EQ(food_pickup.served_by.service, Service::kFood) << "FOOD_PICKUP" << kWho << shown(food_pickup);
+  EXPECT_EQ(listed.served_by.service, Service::kVending) << "VENDING_LIST" << kWho << shown(listed);
+  EXPECT_EQ(bought.served_by.service, Service::kVending) << "VENDING_BUY" << kWho << shown(bought);
+  EXPECT_EQ(restocked.served_by.service, Service::kVending) << "VENDING_RESTOCK" << kWho << shown(restocked);
 
-  for (const Reply* reply : {&parcel, &food, &listed}) EXPECT_NE(reply->served_by.tid, 0u);
+  for (const Reply* reply : {&parcel, &food, &listed}) {
+    EXPECT_NE(reply->served_by.tid, 0u) << "a reply names the thread that served it (tid, bytes 16-19): "
+                                        << shown(*reply);
+  }
   EXPECT_EQ(parcel_pickup.served_by.pid, parcel.served_by.pid) << "one process per service";
-  EXPECT_EQ(food_pickup.served_by.pid, food.served_by.pid);
-  EXPECT_EQ(bought.served_by.pid, listed.served_by.pid);
+  EXPECT_EQ(food_pickup.served_by.pid, food.served_by.pid) << "one process per service";
+  EXPECT_EQ(bought.served_by.pid, listed.served_by.pid) << "one process per service";
 
   auto server_pid = static_cast<std::uint32_t>(server.pid());
   if (GetParam() <= 2) {  // the services run inside the server
     for (const Reply* reply : {&parcel, &food, &listed}) {
-      EXPECT_EQ(reply->served_by.pid, server_pid) << serviceName(reply->served_by.service);
+      EXPECT_EQ(reply->served_by.pid, server_pid)
+          << serviceName(reply->served_by.service) << ": at stages 1 and 2 the services run inside the "
+          << "server process (InlineDispatcher), so every reply names the server's pid. Reply: " << shown(*reply);
     }
   } else {  // one child process per service
     std::set<std::uint32_t> pids{parcel.served_by.pid, food.served_by.pid, listed.served_by.pid};
@@ -297,16 +345,20 @@ TEST_P(Functional, RestartKeepsDepositsAndStock) {
 
   ServerProcess second{persistent};
   JudgeSession session = second.connect();
+  // The services commit each change before they answer; a server restarted on
+  // the same --data-dir must find all of it.
+  const char* kKept = ", from before the server was killed, must survive its restart on the same --data-dir "
+                      "(the services commit before they answer). Reply: ";
   Reply before = callExpecting(session, status(), Status::kOk);
-  EXPECT_EQ(intFieldOf(before, "parcel.occupied"), 1);
-  EXPECT_EQ(intFieldOf(before, "food.occupied"), 1);
+  EXPECT_EQ(intFieldOf(before, "parcel.occupied"), 1) << "the parcel deposited" << kKept << shown(before);
+  EXPECT_EQ(intFieldOf(before, "food.occupied"), 1) << "the meal deposited" << kKept << shown(before);
   std::map<std::string, int> stock = stockByProduct(session);
-  EXPECT_EQ(stock["A1"], 8);
-  EXPECT_EQ(stock["C2"], 15);
+  EXPECT_EQ(stock["A1"], 8) << "two A1 bought of 10, from before the server was killed, must survive its restart";
+  EXPECT_EQ(stock["C2"], 15) << "5 C2 restocked onto 10, from before the server was killed, must survive its restart";
   Reply parcel = callExpecting(session, pickupParcel(parcel_code), Status::kOk);
-  EXPECT_EQ(fieldOf(parcel, "locker"), parcel_locker);
+  EXPECT_EQ(fieldOf(parcel, "locker"), parcel_locker) << "the parcel's locker" << kKept << shown(parcel);
   Reply food = callExpecting(session, pickupFood(food_code), Status::kOk);
-  EXPECT_EQ(fieldOf(food, "locker"), food_slot);
+  EXPECT_EQ(fieldOf(food, "locker"), food_slot) << "the meal's slot" << kKept << shown(food);
 }
 
 // A port nobody listens on right now: the kernel's choice for a throwaway
@@ -357,10 +409,14 @@ TEST_P(Functional, RestartOnTheSamePortRightAway) {
     second.emplace(fixed);  // the same port: no second try
   } catch (const std::runtime_error& e) {
     FAIL() << "a server restarted on port " << port << " right after the last one did not start "
-           << "(SO_REUSEADDR before bind?): " << e.what();
+           << "(SO_REUSEADDR before bind?): " << e.what()
+           << ". The killed server's end of its last connection waits in TIME_WAIT for a minute; "
+              "openListenSocket must set SO_REUSEADDR on the socket before bind() so that the port can "
+              "be bound again at once. Known mistake: no SO_REUSEADDR; see labs/01-sockets/README.md, "
+              "'Classic mistakes'";
   }
-  EXPECT_EQ(second->port(), port);
-  EXPECT_TRUE(isServed(second->port()));
+  EXPECT_EQ(second->port(), port) << "the restarted server listens on another port than the one asked";
+  EXPECT_TRUE(isServed(second->port())) << "the restarted server does not serve";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, Functional, ::testing::ValuesIn(labStages()), stageName);

@@ -39,19 +39,24 @@ TEST_P(Limits, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
   }
   // The fifth: one BUSY frame, unasked, then the close.
   Fd fifth = connectRaw(server.port());
+  // The accept loop asks admitClient (given) about every connection it accepts.
+  const char* kAdmit = ": with --max-connections 4 and 4 clients being served, the accept loop's "
+                       "admitClient refuses the fifth: its answer is the BUSY notice to send, after which "
+                       "the client is closed and never served. Known mistake: admitClient's answer "
+                       "ignored; see labs/02-threads/README.md, 'Classic mistakes'. Reply: ";
   IncomingReply busy = receiveReply(fifth);
-  ASSERT_EQ(busy.io, IoStatus::kOk) << "no BUSY frame: " << ioStatusName(busy.io);
-  EXPECT_EQ(busy.reply.status, Status::kBusy);
-  EXPECT_EQ(busy.reply.served_by.service, Service::kServer);
-  EXPECT_EQ(fieldOf(busy.reply, "message"), "server busy: 4 connections");
-  EXPECT_TRUE(waitForClose(fifth, 3s));
+  ASSERT_EQ(busy.io, IoStatus::kOk) << "no BUSY frame: " << ioStatusName(busy.io) << kAdmit << "none";
+  EXPECT_EQ(busy.reply.status, Status::kBusy) << kAdmit << busy.reply;
+  EXPECT_EQ(busy.reply.served_by.service, Service::kServer) << kAdmit << busy.reply;
+  EXPECT_EQ(fieldOf(busy.reply, "message"), "server busy: 4 connections") << kAdmit << busy.reply;
+  EXPECT_TRUE(waitForClose(fifth, 3s)) << "the fifth client was told BUSY but not closed" << kAdmit << busy.reply;
 
   // JudgeSession shows the notice as a BUSY reply, not as a broken stream.
   JudgeSession sixth = server.connect();
   JudgeSession::Result result = sixth.call(status());
-  ASSERT_TRUE(result.ok) << result.error;
-  EXPECT_EQ(result.reply.status, Status::kBusy);
-  EXPECT_TRUE(result.connection_closed);
+  ASSERT_TRUE(result.ok) << result.error << " (a sixth client, over the limit)" << kAdmit << "none";
+  EXPECT_EQ(result.reply.status, Status::kBusy) << "a sixth client, over the limit" << kAdmit << describe(result);
+  EXPECT_TRUE(result.connection_closed) << "a sixth client, over the limit" << kAdmit << describe(result);
 
   // The holders were not disturbed, and a place freed is a place reused.
   callExpecting(holders.front(), status(), Status::kOk);
@@ -64,7 +69,8 @@ TEST_P(Limits, OverTheConnectionLimitAClientIsToldBusyAndClosed) {
     served = again.ok && again.reply.status == Status::kOk;
     if (!served) std::this_thread::sleep_for(20ms);  // the permit comes back when the thread ends
   }
-  EXPECT_TRUE(served) << "a freed place was never given to a new client";
+  EXPECT_TRUE(served) << "a freed place was never given to a new client: when a connection ends, its "
+                         "admission (the permit admitClient gave) goes back with its thread";
 }
 
 TEST_P(Limits, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
@@ -76,9 +82,12 @@ TEST_P(Limits, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
   std::vector<Fd> sockets;
   for (int i = 0; i < 120; ++i) sockets.push_back(connectRaw(server.port(), 3s));
   const Answers answers = askEach(sockets, "server busy: 64 connections");
-  EXPECT_GT(answers.served, 0);
+  EXPECT_GT(answers.served, 0) << "of 120 clients, none was served (" << answers.busy << " told BUSY)";
   EXPECT_GT(answers.busy, 0) << "with 128 descriptors, not all 120 can be served";
-  EXPECT_EQ(answers.served + answers.busy, 120) << "every client gets an answer: served or BUSY";
+  EXPECT_EQ(answers.served + answers.busy, 120)
+      << "every client gets an answer: served or BUSY (" << answers.served << " served, " << answers.busy
+      << " BUSY). A client the server cannot take is told BUSY by admitClient's notice, never closed "
+         "without a word";
 
   // Held connections idle now: the server must sleep, not spin on accept.
   const long cpu_before = cpuTicks(server.pid());
@@ -86,12 +95,18 @@ TEST_P(Limits, OutOfDescriptorsNewClientsAreRefusedCleanlyAndServedLater) {
   for (int i = 0; i < 20; ++i) more.push_back(connectRaw(server.port(), 3s));
   std::this_thread::sleep_for(1s);
   const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-  EXPECT_LT(cpuTicks(server.pid()) - cpu_before, ticks_per_second / 4) << "busy loop while full";
+  const long used = cpuTicks(server.pid()) - cpu_before;
+  EXPECT_LT(used, ticks_per_second / 4)
+      << "busy loop while full: the server used " << used * 1000 / ticks_per_second
+      << " ms of CPU in 1 s with every descriptor taken. Out of descriptors (EMFILE) the connection stays "
+         "queued and poll says \"readable\" again at once: acceptConnection must pause before the loop "
+         "tries again. Known mistake: no pause on EMFILE; see labs/01-sockets/README.md, 'Classic "
+         "mistakes'";
 
   sockets.clear();
   more.clear();
   EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";
-  ASSERT_TRUE(server.running());
+  ASSERT_TRUE(server.running()) << "the server died: " << describeWaitStatus(server.waitExit(0ms));
 }
 
 // No thread can be had for a new connection (here: too little address space
@@ -107,10 +122,19 @@ TEST_P(Limits, OutOfThreadsClientsAreToldBusyAndTheServerLives) {
   std::vector<Fd> sockets;
   for (int i = 0; i < 100; ++i) sockets.push_back(connectRaw(server.port(), 3s));
   const Answers answers = askEach(sockets, "server busy: no thread for a new connection");
-  ASSERT_TRUE(server.running()) << "the server died of a thread it could not start";
-  EXPECT_GT(answers.served, 0);
+  // When no thread can be had, std::thread throws std::system_error.
+  const char* kNoThread =
+      ": ConnectionThreads::start catches the std::system_error of a thread that cannot start and returns "
+      "false, the client still the caller's; the accept loop then calls turnAwayWithoutThread (BUSY) and "
+      "goes on. Known mistakes: the std::unique_ptr moved into std::thread, std::system_error not caught; "
+      "see labs/02-threads/README.md, 'Classic mistakes'";
+  ASSERT_TRUE(server.running()) << "the server died of a thread it could not start ("
+                                << describeWaitStatus(server.waitExit(0ms)) << ")" << kNoThread;
+  EXPECT_GT(answers.served, 0) << "of 100 clients, none was served (" << answers.busy << " told BUSY)";
   EXPECT_GT(answers.busy, 0) << "with " << cramped.max_address_mib << " MiB, not all 100 can have a thread";
-  EXPECT_EQ(answers.served + answers.busy, 100) << "each client is served or told BUSY, none closed unanswered";
+  EXPECT_EQ(answers.served + answers.busy, 100)
+      << "each client is served or told BUSY, none closed unanswered (" << answers.served << " served, "
+      << answers.busy << " BUSY)" << kNoThread;
 
   sockets.clear();
   EXPECT_TRUE(servedAgainWithin(server, 5s)) << "the server did not serve again after the clients left";

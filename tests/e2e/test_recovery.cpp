@@ -30,6 +30,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Where a failure message sends the student.
+constexpr const char* kMistakes = "see labs/05-shutdown-recovery/README.md, 'Classic mistakes'";
+// How a dead child is noticed, in the handout's words.
+constexpr const char* kReaped =
+    ": SIGCHLD -> the child pipe -> the main loop drains it and calls dispatcher_->reapChildren(), whose "
+    "tryReap collects the zombie. Known mistake: reapChildren not called after SIGCHLD; ";
+
 class ChildDeath : public StageTest {};
 
 // Stage 3 only: no restart, the service stays down.
@@ -74,7 +81,13 @@ std::optional<Reply> tryServedByNewChild(const ServerProcess& server, const Requ
 // service did not come back.
 std::optional<Reply> waitServedByNewChild(const ServerProcess& server, const Request& request, pid_t old_pid) {
   std::optional<Reply> reply = tryServedByNewChild(server, request, old_pid, 5s);
-  if (!reply) ADD_FAILURE() << "the service was not served by a new child within 5 s";
+  if (!reply) {
+    ADD_FAILURE() << "the service was not served by a new child within 5 s: reapChildren (given) calls your "
+                     "restartService for each child it reaps, which within takeRestart's budget makes a new "
+                     "Link (a new channel in a memfd, a new pipe, spawnServiceProcess: fork + exec) and "
+                     "replaceLink()s it. Known mistake: restarted child made with fork alone, no exec; "
+                  << kMistakes;
+  }
   return reply;
 }
 
@@ -91,14 +104,21 @@ TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
   JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
-  ASSERT_NE(vending_pid, server.pid());
+  ASSERT_NE(vending_pid, server.pid()) << "at stage 3 the vending service runs in a child, not the server";
   ASSERT_TRUE(killAndWaitDead(vending_pid));
 
   Clock::time_point asked = Clock::now();
   JudgeSession::Result after = session.call(buy("A1"));
   auto took = Clock::now() - asked;
-  ASSERT_TRUE(after.ok) << "a buy after the vending child died got no reply: " << describe(after);
-  EXPECT_EQ(after.reply.status, Status::kUnavailable) << describe(after);
+  ASSERT_TRUE(after.ok) << "a buy after the vending child died got no reply: " << describe(after)
+                        << (server.running() ? ""
+                                             : ". The server died (" + describeWaitStatus(server.waitExit(0ms)) +
+                                                   "): a write to a dead child's pipe raises SIGPIPE unless it "
+                                                   "is ignored (ignoreSigpipe, lab 3); with it ignored the "
+                                                   "write fails with EPIPE");
+  EXPECT_EQ(after.reply.status, Status::kUnavailable)
+      << describe(after) << ". With the child dead, the write to its pipe fails with EPIPE (or the read of "
+      << "its reply sees end of file), and PipeDispatcher::dispatch answers UNAVAILABLE";
   EXPECT_LT(took, 3s) << "UNAVAILABLE should come at once, not after a timeout";
 
   // The other services do not depend on the dead one, on this connection or a new one.
@@ -107,7 +127,8 @@ TEST_P(DeadChildStaysDown, KilledVendingChildAnswersUnavailable) {
   callExpecting(fresh, depositFood(), Status::kOk);
   JudgeSession::Result summary = fresh.call(status());  // may say UNAVAILABLE: vending is gone
   EXPECT_TRUE(summary.ok) << "status got no reply: " << describe(summary);
-  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
+  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)" << kReaped
+                                                << kMistakes;
 
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
@@ -119,7 +140,7 @@ TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
   JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
-  ASSERT_NE(vending_pid, server.pid());
+  ASSERT_NE(vending_pid, server.pid()) << "the vending service should run in a child of its own";
   const std::optional<long> stock_before = intFieldOf(bought, "stock");
   ASSERT_TRUE(stock_before.has_value()) << "a buy reply should carry the stock left";
   ASSERT_TRUE(killAndWaitDead(vending_pid));
@@ -135,14 +156,18 @@ TEST_P(DeadChildIsRestarted, KilledVendingChildIsReplacedStockIntact) {
   callExpecting(session, depositParcel(), Status::kOk);
 
   std::optional<Reply> served = waitServedByNewChild(server, buy("A1"), vending_pid);
-  ASSERT_TRUE(served.has_value());
+  ASSERT_TRUE(served.has_value()) << "the vending service never came back (see above)";
   const auto new_pid = static_cast<pid_t>(served->served_by.pid);
   EXPECT_NE(new_pid, server.pid()) << "the vending service should run in a child again";
-  EXPECT_EQ(served->served_by.service, Service::kVending);
+  EXPECT_EQ(served->served_by.service, Service::kVending) << "a buy must be served by vending: " << *served;
   // The list above bought nothing, and UNAVAILABLE buys never reached a child:
   // the new child continues from the stock the dead one committed.
-  EXPECT_EQ(intFieldOf(*served, "stock"), *stock_before - 1) << "the restarted child lost or invented a sale";
-  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)";
+  EXPECT_EQ(intFieldOf(*served, "stock"), *stock_before - 1)
+      << "the restarted child lost or invented a sale: the new child reopens <data-dir>/vending.db, where "
+         "the dead one committed every sale it answered. Reply: "
+      << *served;
+  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the dead child was never reaped (zombie)" << kReaped
+                                                << kMistakes;
   const std::vector<pid_t> children = childrenOf(server.pid());
   EXPECT_EQ(children.size(), 3u) << "three service children, the new one included";
   EXPECT_NE(std::find(children.begin(), children.end(), new_pid), children.end()) << "the new child is the server's";
@@ -175,8 +200,11 @@ TEST_P(DeadChildIsRestarted, DepositSurvivesTheParcelChildsDeath) {
       else std::this_thread::sleep_for(20ms);
     }
   }
-  ASSERT_TRUE(probe.has_value()) << "the parcel service never came back";
-  EXPECT_NE(static_cast<pid_t>(probe->served_by.pid), parcel_pid);
+  ASSERT_TRUE(probe.has_value()) << "the parcel service never came back within 5 s: reapChildren (given) calls "
+                                    "your restartService for each child it reaps; "
+                                 << kMistakes;
+  EXPECT_NE(static_cast<pid_t>(probe->served_by.pid), parcel_pid)
+      << "the pickup was served by the killed child's pid: " << *probe;
   EXPECT_EQ(fieldOf(*probe, "locker"), fieldOf(stored, "locker")) << "the parcel came out of another locker";
   JudgeSession again = server.connect(5s);
   callExpecting(again, pickupParcel(code), Status::kWrongCode);  // exactly once
@@ -201,15 +229,22 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
     ++kills;
   }
   EXPECT_EQ(kills, SemaphoreDispatcher::kMaxRestarts + 1)
-      << "expected the first child and " << SemaphoreDispatcher::kMaxRestarts << " restarts, then none";
+      << "expected the first child and " << SemaphoreDispatcher::kMaxRestarts << " restarts, then none: "
+      << kills << " children were killed. restartService must ask takeRestart (given: "
+      << SemaphoreDispatcher::kMaxRestarts << " restarts within 10 s per service) before each restart, and "
+      << "leave the service down (UNAVAILABLE) once it says no. Known mistake: no restart budget; "
+      << kMistakes;
 
   // Down, but answering at once; the other services and a shutdown are unaffected.
   JudgeSession session = server.connect(5s);
   const Clock::time_point asked = Clock::now();
   callExpecting(session, buy("A1"), Status::kUnavailable);
-  EXPECT_LT(Clock::now() - asked, 3s);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - asked);
+  EXPECT_LT(took, 3s) << "a buy from the service left down took " << took.count()
+                      << " ms: a dead link answers UNAVAILABLE at once";
   callExpecting(session, depositParcel(), Status::kOk);
-  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the last dead child was never reaped (zombie)";
+  EXPECT_TRUE(waitProcessGone(vending_pid, 3s)) << "the last dead child was never reaped (zombie)" << kReaped
+                                                << kMistakes;
   EXPECT_EQ(childrenOf(server.pid()).size(), 2u) << "only parcel and food should still run";
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
@@ -227,7 +262,7 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   JudgeSession session = server.connect(5s);
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   const auto vending_pid = static_cast<pid_t>(bought.served_by.pid);
-  ASSERT_NE(vending_pid, server.pid());
+  ASSERT_NE(vending_pid, server.pid()) << "the vending service should run in a child of its own";
   ASSERT_EQ(::kill(vending_pid, SIGSTOP), 0);
   ASSERT_TRUE(waitUntilStopped(vending_pid, 5s)) << "the vending child did not stop";
 
@@ -240,9 +275,16 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
   asker.join();
   const auto took = Clock::now() - killed;
 
-  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting);
-  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting);
-  EXPECT_LT(took, 3s) << "the answer should come soon after the death, not after a timeout";
+  // A dead child never answers: every wait for its reply must look whether it still lives.
+  const char* kNoticeDeath =
+      ". At stage 3 the read of the reply sees end of file once the child is gone (if the server holds "
+      "only its own pipe ends). At stage 4 nothing is ever posted: awaitFeedback waits in steps of 100 ms "
+      "and after each asks link.child->running(), which turns false once the main loop reaps the child. "
+      "Known mistake: unbounded feedback.wait(); see labs/04-semaphores/README.md, 'Classic mistakes'";
+  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting)
+                          << kNoticeDeath;
+  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting) << kNoticeDeath;
+  EXPECT_LT(took, 3s) << "the answer should come soon after the death, not after a timeout" << kNoticeDeath;
 
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
@@ -282,8 +324,14 @@ TEST_P(ChildDeath, ChildDyingDuringShutdownStillEndsItsRequest) {
   ASSERT_EQ(::kill(vending_pid, SIGKILL), 0);
   asker.join();
 
-  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting);
-  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting);
+  // During the stop the main loop is gone: shutDown itself must reap.
+  const char* kReapWhileWaiting =
+      ". The accept loop has ended, so nobody else reaps: Server::shutDown waits for the connection "
+      "threads in 50 ms steps and calls reapChildren between them, so the request waiting on the dead "
+      "child learns of its death; see labs/05-shutdown-recovery/README.md, 'What to write'";
+  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting)
+                          << kReapWhileWaiting;
+  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting) << kReapWhileWaiting;
   std::optional<int> exit = server.waitExit(10s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
@@ -314,7 +362,7 @@ void stopWithBuyInFlight(ServerProcess& server, JudgeSession& session, std::jthr
                          JudgeSession::Result& waiting, StopWithBuyInFlight& stop) {
   Reply bought = callExpecting(session, buy("A1"), Status::kOk);
   stop.vending_pid = static_cast<pid_t>(bought.served_by.pid);
-  ASSERT_NE(stop.vending_pid, server.pid());
+  ASSERT_NE(stop.vending_pid, server.pid()) << "the vending service should run in a child of its own";
   stop.other_children = waitForChildren(server, 3);
   std::erase(stop.other_children, stop.vending_pid);
   ASSERT_EQ(stop.other_children.size(), 2u) << "expected the parcel and food children besides vending";
@@ -334,7 +382,11 @@ void expectChildrenKeptWhileTheShutdownWaits(const StopWithBuyInFlight& stop) {
   std::this_thread::sleep_until(stop.signalled + 1s);
   for (pid_t child : stop.other_children) {
     EXPECT_TRUE(isAlive(child)) << "child " << child << " was stopped while a request was still in flight"
-                                << " (the dispatcher was destroyed before the connection threads ended?)";
+                                << " (the dispatcher was destroyed before the connection threads ended?). "
+                                   "Shutdown runs start-up backwards: close the listener, wait for the "
+                                   "connection threads, and only then destroy the dispatcher. Known mistake: "
+                                   "dispatcher destroyed before the connection threads ended; "
+                                << kMistakes;
   }
 }
 
@@ -353,8 +405,12 @@ TEST_P(ChildDeath, ShutdownWaitsForTheRequestInFlightAndAnswersIt) {
 
   ASSERT_EQ(::kill(stop.vending_pid, SIGCONT), 0);
   asker.join();
-  ASSERT_TRUE(waiting.ok) << "the buy in flight at the SIGTERM got no reply: " << describe(waiting);
-  EXPECT_EQ(waiting.reply.status, Status::kOk) << describe(waiting);
+  ASSERT_TRUE(waiting.ok) << "the buy in flight at the SIGTERM got no reply: " << describe(waiting)
+                          << ". The shutdown waits (up to its grace) for the connection threads, so a request "
+                             "in flight is answered before the children stop";
+  EXPECT_EQ(waiting.reply.status, Status::kOk)
+      << describe(waiting) << ". Its child was still alive, only paused: the request must get the child's "
+      << "answer, so the dispatcher may be destroyed only after the connection threads ended";
   std::optional<int> exit = server.waitExit(10s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
@@ -375,34 +431,47 @@ TEST_P(ChildDeath, ShutdownGivesUpOnAStuckRequestAfterItsGrace) {
 
   std::optional<int> exit = server.waitExit(6s);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stop.signalled);
+  // Server::shutDown: close the listener, wait for the connection threads up to 3 s, destroy the dispatcher.
+  const char* kGrace = ": Server::shutDown waits for the connection threads for at most its grace (3 s), "
+                       "then goes on without them, destroys the dispatcher and returns 1. Known mistake: "
+                       "waiting for connection threads without a bound; ";
   ASSERT_TRUE(exit.has_value()) << "still running " << took.count()
-                                << " ms after the SIGTERM: a request that never ends held the server";
+                                << " ms after the SIGTERM: a request that never ends held the server" << kGrace
+                                << kMistakes;
   EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 1)
       << describeWaitStatus(exit) << " after " << took.count()
-      << " ms: a server that gives up on a stuck request exits 1";
-  EXPECT_GE(took, 2500ms) << "the server gave up before the request's grace had run out";
-  EXPECT_LE(took, 5s) << "the server gave up long after the request's grace";
+      << " ms: a server that gives up on a stuck request exits 1" << kGrace << kMistakes;
+  EXPECT_GE(took, 2500ms) << "the server gave up before the request's grace had run out" << kGrace << kMistakes;
+  EXPECT_LE(took, 5s) << "the server gave up long after the request's grace" << kGrace << kMistakes;
 }
 
 TEST_P(ChildDeath, ShutdownReapsEveryChild) {
   ServerProcess server{options()};
   std::vector<pid_t> children = waitForChildren(server, 3);
-  ASSERT_EQ(children.size(), 3u);
+  ASSERT_EQ(children.size(), 3u) << "the server should have exactly 3 service children";
   EXPECT_TRUE(isServed(server.port()));
 
   std::optional<int> exit = server.stop(SIGTERM);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   // With the test process as subreaper, an unreaped or still running child
   // would now be ours: leftovers() would list it.
-  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind";
+  const char* kReapAtExit = ": the dispatcher's destructor stops every child (stage 3: closes its request "
+                            "pipe; stage 4: sets stopping, then rings the doorbell) and reaps each with "
+                            "reapWithin. Known mistake: children not reaped at exit; ";
+  EXPECT_TRUE(ServerProcess::leftovers().empty()) << "children left behind" << kReapAtExit << kMistakes;
   for (pid_t child : children) {
-    EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists";
+    EXPECT_FALSE(processState(child).has_value()) << "child " << child << " still exists" << kReapAtExit
+                                                  << kMistakes;
   }
   // Stopped, not killed: a child that had to be SIGKILLed leaves its
   // database's write-ahead log behind (walFilesIn).
   if (exitedCleanly(exit)) {
     EXPECT_EQ(walFilesIn(server.dataDir()), std::vector<std::string>{})
-        << "a write-ahead log was left: a child was killed at shutdown instead of stopping by itself";
+        << "a write-ahead log was left: a child was killed at shutdown instead of stopping by itself. Each "
+           "child must be asked to stop (stage 3: end of file on its request pipe; stage 4: stopping set, "
+           "THEN the doorbell rung) and given its grace; one SIGKILLed closes no database. Known mistake: "
+           "stage 4 doorbell rung without setting stopping (or before it); "
+        << kMistakes;
   }
 }
 

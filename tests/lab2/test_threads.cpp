@@ -40,13 +40,18 @@ TEST(Lab2Threads, StalledClientDoesNotBlockOthers) {
   Fd stalled = connectRaw(server.port());
   Bytes header = encodeRawHeader(RawHeader{});
   header.resize(5);
-  ASSERT_TRUE(sendBytes(stalled, header));
+  ASSERT_TRUE(sendBytes(stalled, header)) << "the test could not send its 5 bytes";
 
   JudgeSession other = server.connect(std::chrono::seconds(5));
   for (int i = 0; i < 20; ++i) {
     JudgeSession::Result result = other.call(status());
     ASSERT_TRUE(result.ok) << "request " << i << " was not answered while another client stalled: "
-                           << describe(result);
+                           << describe(result)
+                           << ". At stage 2 each connection is served by a thread of its own "
+                              "(ConnectionThreads::start, detached), so a client stuck halfway through a "
+                              "header holds up only its own thread. Known mistakes: serving inline, or "
+                              "join() right after starting the thread; see labs/02-threads/README.md, "
+                              "'Classic mistakes'";
   }
 }
 
@@ -57,7 +62,12 @@ TEST(Lab2Threads, HundredsOfOpenConnectionsAreAllServed) {
   // Every connection is open before any is served: one thread each.
   for (std::size_t i = 0; i < sessions.size(); ++i) {
     JudgeSession::Result result = sessions[i].call(status());
-    ASSERT_TRUE(result.ok) << "connection " << i << ": " << describe(result);
+    ASSERT_TRUE(result.ok) << "connection " << i << " of 200, all opened before any request: "
+                           << describe(result)
+                           << ". Every open connection needs its own thread, started as soon as it is "
+                              "accepted; nothing may wait for a connection to close. Known mistakes: "
+                              "join() right after starting the thread; see labs/02-threads/README.md, "
+                              "'Classic mistakes'";
   }
 }
 
@@ -71,7 +81,8 @@ TEST(Lab2Threads, FinishedConnectionThreadsGiveTheirStacksBack) {
   const int before = mappingCount(server.pid());
   for (int i = 0; i < 300; ++i) {
     JudgeSession session = server.connect();
-    ASSERT_TRUE(session.call(status()).ok);
+    const JudgeSession::Result result = session.call(status());
+    ASSERT_TRUE(result.ok) << "connection " << i << " of 300, one after another: " << describe(result);
   }
   // Threads end just after their connection closes; give them a moment.
   int after = mappingCount(server.pid());
@@ -80,7 +91,11 @@ TEST(Lab2Threads, FinishedConnectionThreadsGiveTheirStacksBack) {
     after = mappingCount(server.pid());
   }
   EXPECT_LE(after, before + 40) << "300 finished connections left " << after - before
-                                << " memory mappings behind: are connection threads joined or detached?";
+                                << " memory mappings behind: are connection threads joined or detached? "
+                                   "A thread that ends keeps its stack until someone joins it; connection "
+                                   "threads must be detached (ConnectionThreads::start). Known mistake: "
+                                   "threads kept in a std::vector \"to join later\", never joined; see "
+                                   "labs/02-threads/README.md, 'Classic mistakes'";
 }
 
 }  // namespace

@@ -32,23 +32,35 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// Where a failure message sends the student.
+constexpr const char* kMistakes = "see labs/04-semaphores/README.md, 'Classic mistakes'";
+
 TEST(Lab4Semaphores, CountsPostsAndWaits) {
   Semaphore semaphore(0, Semaphore::Scope::kThreads);
-  EXPECT_FALSE(semaphore.tryWait()) << "a semaphore made with 0 must not be taken";
+  EXPECT_FALSE(semaphore.tryWait())
+      << "a semaphore made with 0 must not be taken: Semaphore(initial, ...) must pass initial to "
+         "sem_init, whatever it is. Known mistake: semaphores initialised to 1; "
+      << kMistakes;
   semaphore.post();
   semaphore.post();
-  EXPECT_TRUE(semaphore.tryWait());
-  EXPECT_TRUE(semaphore.waitFor(1s));
-  EXPECT_FALSE(semaphore.tryWait());
+  EXPECT_TRUE(semaphore.tryWait()) << "tryWait after two posts on a count of 0 must take one (count 2 -> 1)";
+  EXPECT_TRUE(semaphore.waitFor(1s)) << "waitFor(1 s) with one post left must take it at once (count 1 -> 0)";
+  EXPECT_FALSE(semaphore.tryWait())
+      << "tryWait after two posts and two takes must find the count 0 and return false, never sleep";
 }
 
 TEST(Lab4Semaphores, WaitForGivesUpAfterItsTimeout) {
   Semaphore semaphore(0, Semaphore::Scope::kThreads);
   const auto started = Clock::now();
-  EXPECT_FALSE(semaphore.waitFor(100ms));
-  const auto took = Clock::now() - started;
-  EXPECT_GE(took, 90ms) << "gave up too early";
-  EXPECT_LT(took, 5s) << "did not give up";
+  EXPECT_FALSE(semaphore.waitFor(100ms)) << "waitFor(100 ms) on a count of 0 nobody posts must return false";
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  EXPECT_GE(took, 90ms) << "gave up too early: waitFor(100 ms) returned after " << took.count()
+                        << " ms. sem_timedwait takes an absolute CLOCK_REALTIME deadline (now + timeout), "
+                           "not a duration. Known mistake: a relative timeout passed to sem_timedwait; "
+                        << kMistakes;
+  EXPECT_LT(took, 5s) << "did not give up: waitFor(100 ms) returned after " << took.count()
+                      << " ms. Compute the deadline once and reuse it after EINTR; ETIMEDOUT is the answer "
+                         "false";
 }
 
 TEST(Lab4Semaphores, WaitWakesWhenAnotherThreadPosts) {
@@ -64,9 +76,10 @@ TEST(Lab4Semaphores, WaitWakesWhenAnotherThreadPosts) {
   while (waiter.wait_for(1ms) == std::future_status::timeout && Clock::now() < deadline &&
          !(waiter_tid != 0 && processState(waiter_tid) == 'S')) {
   }
-  ASSERT_EQ(waiter.wait_for(0ms), std::future_status::timeout) << "wait() returned with a count of 0";
+  ASSERT_TRUE(waiter.wait_for(0ms) == std::future_status::timeout)
+      << "wait() returned with a count of 0: it must block until a post gives it a count to take";
   semaphore.post();
-  awaitOrAbort(waiter, 5s, "the waiter after post()");  // post() did not wake it
+  awaitOrAbort(waiter, 5s, "the waiter after post() (post() must wake one waiter)");  // post() did not wake it
 }
 
 TEST(Lab4Semaphores, SharedMemorySurvivesFork) {
@@ -76,7 +89,11 @@ TEST(Lab4Semaphores, SharedMemorySurvivesFork) {
     return 0;
   });
   child.reapWithin(5s);
-  EXPECT_EQ(shared->load(), 42) << "the child's write did not reach the parent: is the mapping MAP_SHARED?";
+  EXPECT_EQ(shared->load(), 42)
+      << "the child's write did not reach the parent: is the mapping MAP_SHARED? mapShared must mmap "
+         "MAP_SHARED | MAP_ANONYMOUS memory, which parent and child share after fork() (MAP_PRIVATE, or "
+         "plain memory, is copied). Known mistake: the channel in ordinary memory; "
+      << kMistakes;
 }
 
 TEST(Lab4Semaphores, PostInAChildWakesTheParent) {
@@ -86,16 +103,28 @@ TEST(Lab4Semaphores, PostInAChildWakesTheParent) {
     feedback->post();
     return 0;
   });
-  EXPECT_TRUE(feedback->waitFor(5s)) << "the child's post never reached the parent";
+  EXPECT_TRUE(feedback->waitFor(5s))
+      << "the child's post never reached the parent: a Semaphore of Scope::kProcesses needs sem_init's "
+         "pshared = 1 (and shared memory, mapShared's). Known mistake: pshared = 0 for a semaphore used "
+         "across processes; "
+      << kMistakes;
   child.reapWithin(5s);
 }
 
 TEST(Lab4Semaphores, DoorbellAndFeedbackStartAtZero) {
   SharedMemory<ServiceChannel> channel;
-  EXPECT_FALSE(channel->doorbell.tryWait()) << "the doorbell rang before any request existed";
-  for (ReplySlot& slot : channel->slots)
-    EXPECT_FALSE(slot.feedback.tryWait()) << "a feedback semaphore started above 0";
-  EXPECT_FALSE(channel->stopping.load());
+  EXPECT_FALSE(channel->doorbell.tryWait())
+      << "the doorbell rang before any request existed: it counts records in the pipe that nobody has "
+         "taken, so it starts at 0. Known mistake: doorbell starting at 1; "
+      << kMistakes;
+  int above_zero = 0;
+  for (ReplySlot& slot : channel->slots) {
+    if (slot.feedback.tryWait()) ++above_zero;
+  }
+  EXPECT_EQ(above_zero, 0) << above_zero << " of " << kSlotsPerService
+                           << " feedback semaphores started above 0: each starts at 0 (Semaphore must pass "
+                              "its initial count to sem_init)";
+  EXPECT_FALSE(channel->stopping.load()) << "a new ServiceChannel's stopping flag must start false";
 }
 
 TEST(Lab4Semaphores, SlotPoolBoundsRequestsInFlight) {
@@ -103,15 +132,20 @@ TEST(Lab4Semaphores, SlotPoolBoundsRequestsInFlight) {
   std::set<std::uint32_t> taken;
   for (int i = 0; i < 4; ++i) {
     std::optional<std::uint32_t> slot = pool.acquire(1s);
-    ASSERT_TRUE(slot.has_value());
-    EXPECT_LT(*slot, 4u);
+    ASSERT_TRUE(slot.has_value()) << "SlotPool(4).acquire number " << i + 1
+                                  << " found no free slot: the pool's semaphore starts at the number of "
+                                     "slots, and the free list holds 0 .. count-1";
+    EXPECT_LT(*slot, 4u) << "SlotPool(4) handed out slot " << *slot << ": slots are 0 .. 3";
     EXPECT_TRUE(taken.insert(*slot).second) << "slot " << *slot << " handed out twice";
   }
-  EXPECT_FALSE(pool.acquire(100ms).has_value()) << "a fifth slot out of four";
+  EXPECT_FALSE(pool.acquire(100ms).has_value())
+      << "a fifth slot out of four: acquire must wait on the pool's semaphore (a count of free slots) "
+         "and give up with nullopt after its timeout";
   pool.release(2);
   std::optional<std::uint32_t> again = pool.acquire(1s);
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(*again, 2u);
+  ASSERT_TRUE(again.has_value()) << "slot 2 was released, yet acquire found no free slot: release must put "
+                                    "the number back on the list, then post the semaphore";
+  EXPECT_EQ(*again, 2u) << "the slot released last is handed out first (the list is a stack)";
 }
 
 TEST(Lab4Semaphores, SlotPoolNeverGivesOneSlotToTwoThreads) {
@@ -137,8 +171,18 @@ TEST(Lab4Semaphores, SlotPoolNeverGivesOneSlotToTwoThreads) {
     }));
   }
   for (auto& thread : threads) awaitOrAbort(thread, 60s, "a thread taking and giving back slots");
-  EXPECT_EQ(collisions.load(), 0);
-  EXPECT_EQ(timeouts.load(), 0) << "acquire() timed out with slots given back: the pool lost some";
+  EXPECT_EQ(collisions.load(), 0)
+      << "a slot was held by two threads at once " << collisions.load()
+      << " times: acquire must pop a number from the free list under the pool's mutex, and release push it "
+         "back under the mutex before it posts the semaphore. Known mistake: post before the number is "
+         "back on the list; "
+      << kMistakes;
+  EXPECT_EQ(timeouts.load(), 0)
+      << "acquire() timed out with slots given back: the pool lost some. " << timeouts.load()
+      << " of 12 threads waited 5 s for one of 4 slots. Wait on the semaphore WITHOUT holding the mutex "
+         "(release needs it to give a number back). Known mistake: waiting on the semaphore while "
+         "holding the pool's mutex; "
+      << kMistakes;
 }
 
 // Many threads through one SemaphoreDispatcher: each gets the reply to its
@@ -174,7 +218,13 @@ TEST(Lab4Semaphores, EveryThreadGetsItsOwnReply) {
     awaitOrAbort(thread, 120s, "a thread's requests (one never got its reply?)");
     wrong += thread.get();
   }
-  EXPECT_EQ(wrong, 0) << "replies went to the wrong thread";
+  EXPECT_EQ(wrong, 0)
+      << "replies went to the wrong thread: " << wrong << " of 640 deposit-and-pickup pairs from 16 threads "
+      << "got a reply with another request's id, not OK, or another locker. A slot number s belongs to one "
+         "thread from acquire to release; the record carries s to the child, which answers in slots[s] "
+         "and posts slots[s].feedback, on which only the owner of s waits. Known mistakes: one feedback "
+         "semaphore per service (not per slot), every request using slot 0; "
+      << kMistakes;
 }
 
 // answerRecords runs a batch on the child's one ServiceState. In stage 4 the
@@ -235,7 +285,13 @@ TEST(Lab4Semaphores, AnswerRecordsMayRunFromManyThreadsAtOnce) {
   for (auto& thread : threads) {
     awaitOrAbort(thread, 120s, "a thread's batches (one never finished?)");
     const std::string wrong = thread.get();
-    EXPECT_EQ(wrong, "") << wrong;
+    EXPECT_EQ(wrong, "") << wrong
+                         << ". Four threads called answerRecords at once on one ServiceState (as lab 6's "
+                            "workers will): it must run each batch under a lock on state_mutex "
+                            "(ServiceState, one SQLite connection, is not thread-safe), then write each "
+                            "reply into its slot and THEN post that slot's feedback. Known mistake: "
+                            "answerRecords without state_mutex; "
+                         << kMistakes;
   }
 }
 

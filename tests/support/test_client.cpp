@@ -60,10 +60,17 @@ Request status() { return makeRequest(Command::kStatus, {{"pin", kTestStaffPin}}
 Reply callExpecting(JudgeSession& session, Request request, Status want) {
   Command command = request.command;
   JudgeSession::Result result = session.call(std::move(request));
-  EXPECT_TRUE(result.ok) << commandName(command) << ": " << describe(result);
+  EXPECT_TRUE(result.ok) << commandName(command) << " (want " << want << ") got no reply of its own: "
+                         << describe(result)
+                         << (result.not_ours
+                                 ? ". A reply came, but not for this request: a reply echoes its request's "
+                                   "command (byte 3) and request id (bytes 4-7, big-endian)"
+                                 : ". The server answers every request on a connection with one reply, in "
+                                   "order, and keeps the connection open for the next");
   if (!result.ok) return Reply{};
-  EXPECT_EQ(result.reply.status, want) << describe(result);
-  EXPECT_EQ(result.reply.command, command) << describe(result);
+  EXPECT_EQ(result.reply.status, want) << commandName(command) << " was answered " << result.reply.status
+                                       << ", not " << want << ": " << describe(result);
+  EXPECT_EQ(result.reply.command, command) << "a reply echoes its request's command: " << describe(result);
   return result.reply;
 }
 

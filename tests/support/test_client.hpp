@@ -155,9 +155,6 @@ void abortConnection(Fd socket);
 
 }  // namespace mc::test
 
-namespace mc {
-// Found by argument-dependent lookup: gtest prints names, not raw bytes.
-inline void PrintTo(Status status, std::ostream* out) { *out << statusName(status); }
-inline void PrintTo(Command command, std::ostream* out) { *out << commandName(command); }
-inline void PrintTo(Service service, std::ostream* out) { *out << serviceName(service); }
-}  // namespace mc
+// GoogleTest prints Status, Command, Service, Request, Reply, IoStatus and
+// FrameError by name: the provided code has an operator<< for each, next to
+// the type (protocol.hpp, robust_io.hpp, wire_codec.hpp).

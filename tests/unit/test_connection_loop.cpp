@@ -40,15 +40,22 @@ TEST(Lab1Connection, TheStopEndsTheWaitForTheNextRequest) {
   std::future<void> served = std::async(std::launch::async, [&] {
     serveConnection(pair.server, services, connections, 10s);
   });
-  ASSERT_TRUE(writeRequest(pair.client, listProducts()));
+  ASSERT_TRUE(writeRequest(pair.client, listProducts())) << "the test's client could not send its request";
   const IncomingReply reply = readReply(pair.client);
-  ASSERT_EQ(reply.io, IoStatus::kOk);
-  EXPECT_EQ(reply.reply.status, Status::kOk);
+  ASSERT_EQ(reply.io, IoStatus::kOk)
+      << "no reply to a VENDING_LIST request: serveConnection must read it (awaitFrame, readRequest), "
+         "route it to the services and write the reply (writeReply) before it waits for the next";
+  EXPECT_EQ(reply.reply.status, Status::kOk)
+      << "serveConnection's reply is not the services' (they answer OK \"counted\"): " << reply.reply;
   // Now the loop waits for a next request that never comes; the stop must end it.
-  EXPECT_EQ(served.wait_for(50ms), std::future_status::timeout) << "the loop left without a stop";
+  EXPECT_TRUE(served.wait_for(50ms) == std::future_status::timeout)
+      << "serveConnection returned after one request, with the client still connected and no stop: it "
+         "must loop, waiting for the client's next request, until the client leaves or the server stops";
   connections.closeAllForReading();
-  awaitOrAbort(served, 5s, "serveConnection, its socket shut for reading");
-  EXPECT_EQ(services.calls, 1);
+  awaitOrAbort(served, 5s, "serveConnection, its socket shut for reading (the read must then see end of "
+                           "file, and the loop return)");
+  EXPECT_EQ(services.calls, 1) << "one request was sent; serveConnection dispatched it "
+                               << services.calls.load() << " times";
   // The loop borrows the client's Fd; closing it is the owner's job, done once.
   EXPECT_NE(::fcntl(pair.server.get(), F_GETFD), -1)
       << "serveConnection closed the descriptor it was lent (the caller's Fd owns it)";
@@ -62,13 +69,20 @@ TEST(Lab1Connection, NoRequestIsReadOnceTheServerIsClosing) {
   CountingDispatcher services;
   TcpPair pair = loopbackPair(2s);
   OpenConnections::Listing listing = connections.add(pair.server);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(writeRequest(pair.client, listProducts()));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(writeRequest(pair.client, listProducts())) << "the test's client could not send request " << i + 1;
+  }
   connections.closeAllForReading();  // the three requests are already queued on our side
   std::future<void> served = std::async(std::launch::async, [&] {
     serveConnection(pair.server, services, connections, 2s);
   });
   awaitOrAbort(served, 10s, "serveConnection, the server closing");
-  EXPECT_EQ(services.calls, 0) << "requests were read and served after the server began closing";
+  EXPECT_EQ(services.calls, 0)
+      << services.calls.load() << " of 3 requests were read and served after the server began closing. Linux "
+         "still delivers the data queued on a socket shut for reading, so end of file alone does not "
+         "stop a client that pipelines: serveConnection must check connections.closing() before it reads "
+         "each request, and return once it is true. Known mistake: no connections.closing() check before "
+         "each request; see labs/01-sockets/README.md, 'Classic mistakes'";
 }
 
 }  // namespace

@@ -38,10 +38,11 @@ TEST(OpenConnections, ClosingEndsAReadThatIsAlreadyBlocked) {
   EXPECT_FALSE(connections.closing());
   std::future<long> blocked = std::async(std::launch::async, [&] { return readOnce(pair.server); });
   // Whether the reader is already inside read() or not, it must see end of file.
-  EXPECT_EQ(blocked.wait_for(50ms), std::future_status::timeout) << "read returned before the stop";
+  // (== rather than EXPECT_EQ: GoogleTest would print a std::future_status as raw bytes.)
+  EXPECT_TRUE(blocked.wait_for(50ms) == std::future_status::timeout) << "read returned before the stop";
   connections.closeAllForReading();
   EXPECT_TRUE(connections.closing());
-  ASSERT_EQ(blocked.wait_for(5s), std::future_status::ready) << "the blocked read was not woken";
+  ASSERT_TRUE(blocked.wait_for(5s) == std::future_status::ready) << "the blocked read was not woken";
   EXPECT_EQ(blocked.get(), 0) << "a read ended by the stop must look like end of file";
   // Shut for reading, not for writing: a reply still reaches the client.
   EXPECT_EQ(::send(pair.server.get(), "r", 1, MSG_NOSIGNAL), 1);
@@ -54,7 +55,7 @@ TEST(OpenConnections, ASocketAddedAfterTheStopIsShutAtOnce) {
   TcpPair pair = loopbackPair(10s);
   OpenConnections::Listing listing = connections.add(pair.server);
   std::future<long> read = std::async(std::launch::async, [&] { return readOnce(pair.server); });
-  ASSERT_EQ(read.wait_for(5s), std::future_status::ready) << "a late socket was left readable";
+  ASSERT_TRUE(read.wait_for(5s) == std::future_status::ready) << "a late socket was left readable";
   EXPECT_EQ(read.get(), 0);
 }
 
@@ -82,8 +83,8 @@ TEST(StopForwarder, TheStopPipeClosesEveryListedSocket) {
   std::future<long> read_one = std::async(std::launch::async, [&] { return readOnce(first.server); });
   std::future<long> read_two = std::async(std::launch::async, [&] { return readOnce(second.server); });
   ASSERT_EQ(::write(stop.write_end.get(), "!", 1), 1);
-  ASSERT_EQ(read_one.wait_for(5s), std::future_status::ready);
-  ASSERT_EQ(read_two.wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(read_one.wait_for(5s) == std::future_status::ready) << "the first listed socket's read was not woken";
+  ASSERT_TRUE(read_two.wait_for(5s) == std::future_status::ready) << "the second listed socket's read was not woken";
   EXPECT_EQ(read_one.get(), 0);
   EXPECT_EQ(read_two.get(), 0);
   EXPECT_TRUE(connections.closing());

@@ -177,22 +177,39 @@ TEST(Records, ConcurrentWritersNeverInterleave) {
   std::vector<std::uint32_t> next(kWriters, 0);
   std::uint32_t total = 0;
   ReplyRecord record;
+  // What a torn or misplaced record most likely means (records.cpp is given:
+  // what is tested here is lab 1's writeAll and readExactly on a pipe).
+  const std::string kWhole =
+      "8 threads each writeAll " + std::to_string(sizeof record) +
+      "-byte records into one pipe; readExactly takes them out one whole record at a time. A write of at "
+      "most PIPE_BUF bytes to a pipe is atomic only as ONE write() call: writeAll must pass the whole "
+      "buffer to its first write, going on only after a short count. And a read may return part of a "
+      "record: readExactly must loop until all of it is in. Known mistake: one read per message; see "
+      "labs/01-sockets/README.md, 'Classic mistakes'";
   // Always drain to EOF (no ASSERT inside): a reader that stopped early
   // would leave writers blocked on a full pipe.
-  while (readExactly(pipe.read_end, &record, sizeof record) == IoStatus::kOk) {
+  IoStatus status = IoStatus::kOk;
+  while ((status = readExactly(pipe.read_end, &record, sizeof record)) == IoStatus::kOk) {
     std::optional<Reply> reply = unpackReply(record);
     std::uint32_t writer = reply ? reply->served_by.pid : kWriters;
     if (writer >= kWriters) {
-      ADD_FAILURE() << "a record was torn";
+      ADD_FAILURE() << "a record was torn: record " << total + 1 << " read from the pipe does not unpack. "
+                    << kWhole;
       continue;
     }
-    EXPECT_EQ(reply->request_id, writer * 1000 + next[writer]);
-    EXPECT_EQ(reply->fields.find("message"), std::string(1500, static_cast<char>('a' + writer)));
+    EXPECT_EQ(reply->request_id, writer * 1000 + next[writer])
+        << "writer " << writer << "'s records came out of order or with one missing. " << kWhole;
+    EXPECT_EQ(reply->fields.find("message"), std::string(1500, static_cast<char>('a' + writer)))
+        << "writer " << writer << "'s record holds another writer's bytes. " << kWhole;
     ++next[writer];
     ++total;
   }
   test::awaitOrAbort(coordinator, 10s, "the writers");
-  EXPECT_EQ(total, kWriters * kRecordsEach);
+  EXPECT_EQ(total, kWriters * kRecordsEach)
+      << "the reader got " << total << " whole records before readExactly said " << status
+      << " (the end of the pipe should say closed, after all " << kWriters * kRecordsEach
+      << "). A writeAll that returned false stops its writer early; a readExactly that ends early "
+         "loses the rest";
 }
 
 }  // namespace

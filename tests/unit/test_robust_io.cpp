@@ -16,11 +16,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +81,38 @@ std::vector<char> pattern(std::size_t size) {
 template <typename T>
 bool finishesWithin(const std::future<T>& future, std::chrono::seconds timeout) {
   return future.wait_for(timeout) == std::future_status::ready;
+}
+
+// Where a failure message sends the student: the handout's table of known mistakes.
+constexpr const char* kMistakes = "see labs/01-sockets/README.md, 'Classic mistakes'";
+
+// A buffer to read @p sent into, every byte of it different from @p sent's:
+// after the read, the bytes that equal @p sent's are the ones that arrived.
+std::vector<char> unlike(const std::vector<char>& sent) {
+  std::vector<char> buffer(sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) buffer[i] = static_cast<char>(~sent[i]);
+  return buffer;
+}
+
+// How many leading bytes of @p received are @p sent's: where readExactly stopped.
+std::size_t bytesInPlace(const std::vector<char>& received, const std::vector<char>& sent) {
+  std::size_t in_place = 0;
+  while (in_place < sent.size() && received[in_place] == sent[in_place]) ++in_place;
+  return in_place;
+}
+
+// Why @p received (read into a buffer from unlike()) is not @p sent, after
+// readExactly returned @p status: "readExactly returned ok after 1 of 64
+// bytes: ...", in the handout's words.
+std::string shortRead(IoStatus status, const std::vector<char>& received, const std::vector<char>& sent) {
+  std::ostringstream why;
+  why << "readExactly returned " << status << " with the first " << bytesInPlace(received, sent) << " of "
+      << sent.size() << " bytes in place";
+  if (status == IoStatus::kOk) why << ", as if the buffer were full";
+  why << ". A read() returns what the kernel has now (a short count), which is not an error: call it again "
+         "for the rest, each time into the buffer after the bytes already there, until all "
+      << sent.size() << " have arrived or EOF. Known mistake: one read per message; " << kMistakes;
+  return why.str();
 }
 
 // Counts SIGUSR1 deliveries. A lock-free atomic is safe in a signal handler.
@@ -140,11 +174,15 @@ TEST(RobustIo, ReadsAMessageSentOneByteAtATimeOverASocket) {
     return true;
   });
 
-  std::vector<char> received(message.size());
-  EXPECT_EQ(readExactly(pair.right, received.data(), received.size()), IoStatus::kOk);
-  EXPECT_EQ(received, message);
-  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout));
-  EXPECT_TRUE(writer.get());
+  std::vector<char> received = unlike(message);
+  const IoStatus status = readExactly(pair.right, received.data(), received.size());
+  EXPECT_EQ(status, IoStatus::kOk) << "readExactly of 64 bytes sent over a socket one byte at a time, "
+                                      "a millisecond apart: every byte came, so it must say ok";
+  EXPECT_TRUE(received == message) << shortRead(status, received, message);
+  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout))
+      << "the writer's 64 writeAll calls of one byte each did not end within 10 s";
+  EXPECT_TRUE(writer.get()) << "writeAll of one byte to a connected socket returned false: it must "
+                               "return true once every byte is written";
 }
 
 TEST(RobustIo, ReadsAMessageSentOneByteAtATimeThroughAPipe) {
@@ -163,11 +201,15 @@ TEST(RobustIo, ReadsAMessageSentOneByteAtATimeThroughAPipe) {
   };
   auto writer = std::async(std::launch::async, std::move(writeSlowly));
 
-  std::vector<char> received(message.size());
-  EXPECT_EQ(readExactly(pipe.read_end, received.data(), received.size()), IoStatus::kOk);
-  EXPECT_EQ(received, message);
-  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout));
-  EXPECT_TRUE(writer.get());
+  std::vector<char> received = unlike(message);
+  const IoStatus status = readExactly(pipe.read_end, received.data(), received.size());
+  EXPECT_EQ(status, IoStatus::kOk) << "readExactly of 64 bytes written into a pipe one byte at a time, "
+                                      "a millisecond apart: every byte came, so it must say ok";
+  EXPECT_TRUE(received == message) << shortRead(status, received, message);
+  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout))
+      << "the writer's 64 writeAll calls of one byte each did not end within 10 s";
+  EXPECT_TRUE(writer.get()) << "writeAll of one byte into a pipe returned false: on a pipe send() fails "
+                               "with ENOTSOCK, and writeAll must then fall back to write()";
 }
 
 TEST(RobustIo, OneMebibyteThroughTinySocketBuffers) {
@@ -181,21 +223,33 @@ TEST(RobustIo, OneMebibyteThroughTinySocketBuffers) {
   auto writer = std::async(std::launch::async,
                            [&] { return writeAll(pair.left, message.data(), message.size()); });
 
-  std::vector<char> received(message.size());
-  EXPECT_EQ(readExactly(pair.right, received.data(), received.size()), IoStatus::kOk);
-  EXPECT_TRUE(received == message) << "the megabyte arrived damaged";
-  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout));
-  EXPECT_TRUE(writer.get());
+  std::vector<char> received = unlike(message);
+  const IoStatus status = readExactly(pair.right, received.data(), received.size());
+  EXPECT_EQ(status, IoStatus::kOk) << "readExactly of one MiB through 4 KiB socket buffers: every byte "
+                                      "was sent, so it must say ok";
+  EXPECT_TRUE(received == message) << "the megabyte arrived damaged: " << shortRead(status, received, message);
+  ASSERT_TRUE(finishesWithin(writer, kThreadTimeout))
+      << "writeAll of one MiB had not returned 10 s after the reader was done. If readExactly failed "
+         "above, fix it first: a reader that stops early leaves the writer waiting for room";
+  EXPECT_TRUE(writer.get())
+      << "writeAll of one MiB through 4 KiB socket buffers returned false. send() takes only part of a "
+         "large buffer (a short write): loop, from the first byte not yet sent, until all are written. "
+         "(If readExactly failed above, fix it first: the writer then waits for room until its 5 s "
+         "send timeout.)";
 }
 
 TEST(RobustIo, WriteAllPipeFallbackMovesWholeBuffer) {
   Pipe pipe = makePipe();
   const std::vector<char> message = pattern(1000);  // fits the pipe buffer
-  ASSERT_TRUE(writeAll(pipe.write_end, message.data(), message.size()));
+  ASSERT_TRUE(writeAll(pipe.write_end, message.data(), message.size()))
+      << "writeAll of 1000 bytes into an empty pipe returned false: on a pipe send() fails with "
+         "ENOTSOCK, and writeAll must then fall back to write()";
   pipe.write_end.reset();
-  std::vector<char> received(message.size());
-  EXPECT_EQ(readExactly(pipe.read_end, received.data(), received.size()), IoStatus::kOk);
-  EXPECT_EQ(received, message);
+  std::vector<char> received = unlike(message);
+  const IoStatus status = readExactly(pipe.read_end, received.data(), received.size());
+  EXPECT_EQ(status, IoStatus::kOk) << "readExactly of the 1000 bytes writeAll put into a pipe";
+  EXPECT_TRUE(received == message) << "writeAll into a pipe, then readExactly: "
+                                   << shortRead(status, received, message);
 }
 
 // ---------------------------------------------------------------------------
@@ -209,7 +263,7 @@ TEST(RobustIo, ReadExactlyRetriesAfterEintr) {
   const std::vector<char> message = pattern(32);
 
   std::atomic<pid_t> reader_tid{0};
-  std::vector<char> received(message.size());
+  std::vector<char> received = unlike(message);
   std::promise<IoStatus> result;
   std::future<IoStatus> outcome = result.get_future();
   std::thread reader([&] {
@@ -218,23 +272,32 @@ TEST(RobustIo, ReadExactlyRetriesAfterEintr) {
   });
 
   // Half the message, then signals while the reader waits for the rest.
-  ASSERT_TRUE(writeAll(pair.left, message.data(), 16));
+  ASSERT_TRUE(writeAll(pair.left, message.data(), 16)) << "writeAll of 16 bytes to an empty socket returned false";
   test::pollUntil(2s, 1ms, [&] { return reader_tid != 0; });
   // Asleep means blocked in read(), for the second half: only then does a
   // signal make read() fail with EINTR (before, it would just run the handler).
-  EXPECT_TRUE(test::waitUntilAsleep(reader_tid, 2s)) << "the reader never blocked for the rest";
+  EXPECT_TRUE(test::waitUntilAsleep(reader_tid, 2s))
+      << "the reader never blocked for the rest: readExactly of 32 bytes should be waiting in read() for "
+         "the second 16 (did it return with only the first 16?)";
   for (int i = 0; i < 3; ++i) {
     ::pthread_kill(reader.native_handle(), SIGUSR1);
     std::this_thread::sleep_for(20ms);
   }
-  ASSERT_TRUE(writeAll(pair.left, message.data() + 16, 16));
+  ASSERT_TRUE(writeAll(pair.left, message.data() + 16, 16))
+      << "writeAll of 16 bytes to a socket with room returned false";
 
   bool finished = finishesWithin(outcome, kThreadTimeout);
   reader.join();  // bounded: the reader's socket has SO_RCVTIMEO
-  ASSERT_TRUE(finished);
-  EXPECT_EQ(outcome.get(), IoStatus::kOk) << "EINTR must be retried, not reported";
-  EXPECT_EQ(received, message);
-  EXPECT_GE(g_signals_seen.load(), 1);
+  ASSERT_TRUE(finished) << "readExactly of 32 bytes had not returned 10 s after all 32 were sent";
+  const IoStatus status = outcome.get();
+  EXPECT_EQ(status, IoStatus::kOk)
+      << "readExactly was waiting for the second 16 of 32 bytes when signals (SIGUSR1, no SA_RESTART) "
+         "cut its read() short: read() returned -1 with errno EINTR. Nothing went wrong: call it again. "
+         "EINTR must be retried, not reported. Known mistake: EINTR treated as an error; "
+      << kMistakes;
+  EXPECT_TRUE(received == message) << "16 bytes, signals, 16 bytes: " << shortRead(status, received, message);
+  EXPECT_GE(g_signals_seen.load(), 1)
+      << "no SIGUSR1 reached the reader thread: it was no longer in readExactly when the signals came";
 }
 
 // The writer's socket buffer is full before it calls writeAll, so its first
@@ -251,7 +314,7 @@ TEST(RobustIo, WriteAllRetriesAfterEintr) {
     if (sent <= 0) break;
     filler += static_cast<std::size_t>(sent);
   }
-  ASSERT_GT(filler, 0u);
+  ASSERT_GT(filler, 0u) << "the test could not fill the socket's buffer (send with MSG_DONTWAIT)";
   const std::vector<char> message = pattern(64);
 
   std::atomic<pid_t> writer_tid{0};
@@ -268,17 +331,32 @@ TEST(RobustIo, WriteAllRetriesAfterEintr) {
     std::this_thread::sleep_for(20ms);
   }
   std::vector<char> received(filler + message.size());
+  const std::vector<char> not_yet = unlike(message);  // the message's place, until it arrives
+  std::copy(not_yet.begin(), not_yet.end(), received.begin() + static_cast<long>(filler));
   const IoStatus status = readExactly(pair.right, received.data(), received.size());
+  const std::size_t message_in_place =
+      bytesInPlace(std::vector<char>(received.begin() + static_cast<long>(filler), received.end()), message);
 
   bool finished = finishesWithin(outcome, kThreadTimeout);
   writer.join();  // bounded: the writer's socket has SO_SNDTIMEO
-  ASSERT_TRUE(finished);
-  EXPECT_TRUE(outcome.get()) << "writeAll gave up after a signal (EINTR): a signal before any byte "
-                                "moved means call again, not fail";
-  EXPECT_EQ(status, IoStatus::kOk);
+  ASSERT_TRUE(finished) << "writeAll of 64 bytes had not returned 10 s after the reader drained the socket";
+  EXPECT_TRUE(outcome.get()) << "writeAll gave up after a signal (EINTR): it was blocked in send() on a full "
+                                "buffer, before any byte moved, when SIGUSR1 (no SA_RESTART) made send() "
+                                "fail with EINTR. That means call again, not fail. Known mistake: EINTR "
+                                "treated as an error; "
+                             << kMistakes;
+  EXPECT_EQ(status, IoStatus::kOk) << "readExactly of the filler and the 64-byte message: every byte was "
+                                      "written (unless writeAll failed above)";
   EXPECT_TRUE(std::equal(message.begin(), message.end(), received.begin() + static_cast<long>(filler)))
-      << "the message after the filler arrived damaged";
-  EXPECT_GE(g_signals_seen.load(), 1);
+      << (status == IoStatus::kOk && message_in_place == 0
+              ? "readExactly returned ok before its buffer (the " + std::to_string(filler) +
+                    " filler bytes, then the 64-byte message) was full: none of the message is in "
+                    "place. A read() returns what the kernel has now (a short count): loop until "
+                    "all have arrived. Known mistake: one read per message; " + std::string{kMistakes}
+              : "the message after the filler arrived damaged (" + std::to_string(message_in_place) +
+                    " of its 64 bytes in place): after EINTR, writeAll must go on from the first byte "
+                    "not yet sent (here: the first byte), not skip or repeat any");
+  EXPECT_GE(g_signals_seen.load(), 1) << "the test's SIGUSR1 never reached the writer thread";
 }
 
 TEST(RobustIo, WriteAllRetriesAfterEintrAndShortWrites) {
@@ -293,10 +371,14 @@ TEST(RobustIo, WriteAllRetriesAfterEintrAndShortWrites) {
   // short count; one that lands before makes it fail with EINTR.
   std::promise<bool> result;
   std::future<bool> outcome = result.get_future();
-  std::thread writer(
-      [&] { result.set_value(writeAll(pair.left, message.data(), message.size())); });
+  std::atomic<int> writer_errno{0};  // errno is per thread: the writer's, kept for the message
+  std::thread writer([&] {
+    const bool written = writeAll(pair.left, message.data(), message.size());
+    writer_errno = errno;
+    result.set_value(written);
+  });
 
-  std::vector<char> received(message.size());
+  std::vector<char> received = unlike(message);
   constexpr std::size_t kChunk = 4096;
   IoStatus status = IoStatus::kOk;
   for (std::size_t at = 0; at < received.size() && status == IoStatus::kOk; at += kChunk) {
@@ -304,14 +386,39 @@ TEST(RobustIo, WriteAllRetriesAfterEintrAndShortWrites) {
     ::pthread_kill(writer.native_handle(), SIGUSR1);
     status = readExactly(pair.right, received.data() + at, kChunk);
   }
+  // The reader is done: what it has now is all it will have.
+  const std::size_t in_place = bytesInPlace(received, message);
 
   bool finished = finishesWithin(outcome, kThreadTimeout);
   writer.join();  // bounded: the writer's socket has SO_SNDTIMEO
-  ASSERT_TRUE(finished);
-  EXPECT_TRUE(outcome.get()) << "writeAll gave up: " << std::strerror(errno);
-  EXPECT_EQ(status, IoStatus::kOk);
-  EXPECT_TRUE(received == message) << "the megabyte arrived damaged";
-  EXPECT_GE(g_signals_seen.load(), 1);
+  ASSERT_TRUE(finished)
+      << "writeAll of one MiB had not returned 10 s after the reader stopped reading, with the first "
+      << in_place << " of " << message.size() << " bytes in place. "
+      << (in_place < message.size()
+              ? "The reader here is 256 readExactly calls of 4 KiB each: if one returns after a short "
+                "count, the reader stops before the megabyte is through and the writer waits for room "
+                "that never comes. Fix readExactly first (RobustIo.ReadsAMessageSentOneByteAtATime*): "
+                "a read() may return fewer bytes than asked; loop until all arrive or EOF. Known "
+                "mistake: one read per message; "
+              : "Every byte arrived, so writeAll is stuck after its last byte: it must return true once "
+                "all are written; ")
+      << kMistakes;
+  EXPECT_TRUE(outcome.get()) << "writeAll of one MiB through 4 KiB buffers, interrupted by SIGUSR1, gave up: "
+                             << std::strerror(writer_errno)
+                             << ". A signal before any byte moved makes send() fail with EINTR (call again); "
+                                "one after some bytes moved makes it return a short count (go on from the "
+                                "first byte not sent). "
+                             << (in_place < message.size() ? "(The reader also stopped early, see below: a "
+                                                             "send timeout here may be its fault.) "
+                                                           : "")
+                             << kMistakes;
+  EXPECT_EQ(status, IoStatus::kOk) << "the reader's 4 KiB readExactly calls: every byte was written (unless "
+                                      "writeAll failed above)";
+  EXPECT_TRUE(received == message) << "the megabyte arrived damaged: the first " << in_place << " of "
+                                   << message.size() << " bytes are in place (each readExactly here asks for "
+                                      "4 KiB and must not return before all 4 KiB are in; writeAll must "
+                                      "send every byte once, in order)";
+  EXPECT_GE(g_signals_seen.load(), 1) << "the test's SIGUSR1 never reached the writer thread";
 }
 
 // ---------------------------------------------------------------------------
@@ -322,20 +429,30 @@ TEST(RobustIo, EofBeforeAnyByteIsClosed) {
   SocketPair pair = makeSocketPair();
   pair.left.reset();
   char buffer[8];
-  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kClosed);
+  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kClosed)
+      << "readExactly on a socket whose peer closed without sending a byte: read() returns 0 (end of "
+         "file) before the first byte, a polite goodbye: kClosed";
 
   Pipe pipe = makePipe();
   pipe.write_end.reset();
-  EXPECT_EQ(readExactly(pipe.read_end, buffer, sizeof buffer), IoStatus::kClosed);
+  EXPECT_EQ(readExactly(pipe.read_end, buffer, sizeof buffer), IoStatus::kClosed)
+      << "readExactly on a pipe whose write end is closed and which holds no byte: end of file before "
+         "the first byte is kClosed";
 }
 
 TEST(RobustIo, EofMidBufferIsTruncated) {
   SocketPair pair = makeSocketPair();
-  ASSERT_TRUE(writeAll(pair.left, "abc", 3));
+  ASSERT_TRUE(writeAll(pair.left, "abc", 3)) << "writeAll of 3 bytes to an empty socket returned false";
   pair.left.reset();
   char buffer[8];
-  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kTruncated);
-  EXPECT_EQ(std::string(buffer, 3), "abc");
+  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kTruncated)
+      << "readExactly asked for 8 bytes; the peer sent 3 and closed. End of file after some bytes means "
+         "the peer broke off a message: kTruncated (kClosed is only for end of file before the first "
+         "byte, and ok would mean all 8 arrived: a read() that returns 3 is a short count, not the whole "
+         "buffer). Known mistakes: EOF mid-frame taken as a whole request, one read per message; "
+      << kMistakes;
+  EXPECT_EQ(std::string(buffer, 3), "abc")
+      << "readExactly must leave the 3 bytes that did arrive at the start of the buffer";
 }
 
 TEST(RobustIo, ReceiveTimeoutIsTimedOut) {
@@ -343,18 +460,28 @@ TEST(RobustIo, ReceiveTimeoutIsTimedOut) {
   setTimeout(pair.right, SO_RCVTIMEO, 100ms);
   char buffer[8];
   auto start = Clock::now();
-  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kTimedOut);
-  auto elapsed = Clock::now() - start;
-  EXPECT_GE(elapsed, 80ms);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_EQ(readExactly(pair.right, buffer, sizeof buffer), IoStatus::kTimedOut)
+      << "readExactly on a socket with SO_RCVTIMEO 100 ms that gets no byte: when the timeout expires "
+         "read() fails with EAGAIN (or EWOULDBLOCK, the same value on Linux), and that is kTimedOut, not "
+         "kError and not a reason to read again";
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  EXPECT_GE(elapsed, 80ms) << "readExactly returned after " << elapsed.count()
+                           << " ms, before the 100 ms receive timeout could have expired";
+  EXPECT_LT(elapsed, 3s) << "readExactly took " << elapsed.count()
+                         << " ms on a 100 ms receive timeout: EAGAIN must end the wait (kTimedOut), not "
+                            "be retried. Known mistake: EAGAIN treated as \"try again\"; "
+                         << kMistakes;
 }
 
 TEST(RobustIo, ZeroBytesIsImmediatelyDone) {
   SocketPair pair = makeSocketPair();
   pair.left.reset();  // even a closed peer: nothing is read
   char buffer[1];
-  EXPECT_EQ(readExactly(pair.right, buffer, 0), IoStatus::kOk);
-  EXPECT_TRUE(writeAll(pair.right, buffer, 0));
+  EXPECT_EQ(readExactly(pair.right, buffer, 0), IoStatus::kOk)
+      << "readExactly of 0 bytes: the buffer is already full, so ok at once, without a read() (here the "
+         "peer is closed: a read() would see end of file)";
+  EXPECT_TRUE(writeAll(pair.right, buffer, 0))
+      << "writeAll of 0 bytes: every byte is already written, so true at once, without a send()";
 }
 
 // ---------------------------------------------------------------------------
@@ -369,8 +496,13 @@ TEST(RobustIo, WriteToClosedSocketIsEpipeNotSigpipe) {
   pair.right.reset();
   const std::vector<char> message = pattern(100);
   errno = 0;
-  EXPECT_FALSE(writeAll(pair.left, message.data(), message.size()));
-  EXPECT_EQ(errno, EPIPE);
+  EXPECT_FALSE(writeAll(pair.left, message.data(), message.size()))
+      << "writeAll to a socket whose peer has closed returned true: send() fails there, and writeAll "
+         "must return false";
+  const int error = errno;
+  EXPECT_EQ(error, EPIPE) << "writeAll to a closed socket must leave errno EPIPE (send()'s), not "
+                          << std::strerror(error) << ". (Use send(..., MSG_NOSIGNAL): without it this "
+                          << "test binary would have died of SIGPIPE.)";
 }
 
 TEST(RobustIo, WriteToPipeWithoutReaderIsEpipe) {
@@ -378,19 +510,30 @@ TEST(RobustIo, WriteToPipeWithoutReaderIsEpipe) {
   Pipe pipe = makePipe();
   pipe.read_end.reset();
   errno = 0;
-  EXPECT_FALSE(writeAll(pipe.write_end, "x", 1));
-  EXPECT_EQ(errno, EPIPE);
+  EXPECT_FALSE(writeAll(pipe.write_end, "x", 1))
+      << "writeAll into a pipe with no reader returned true: write() fails there, and writeAll must "
+         "return false";
+  const int error = errno;
+  EXPECT_EQ(error, EPIPE) << "writeAll into a pipe with no reader must leave errno EPIPE (write()'s), not "
+                          << std::strerror(error) << ". On a pipe send() fails with ENOTSOCK: fall back "
+                          << "to write() and report its error";
 }
 
 TEST(RobustIo, BadDescriptorIsAnError) {
   Fd none;
   char buffer[4] = {};
   errno = 0;
-  EXPECT_EQ(readExactly(none, buffer, sizeof buffer), IoStatus::kError);
-  EXPECT_EQ(errno, EBADF);
+  EXPECT_EQ(readExactly(none, buffer, sizeof buffer), IoStatus::kError)
+      << "readExactly on descriptor -1: read() fails with EBADF, which is neither EINTR (retry) nor "
+         "EAGAIN (timed out): kError";
+  int error = errno;
+  EXPECT_EQ(error, EBADF) << "readExactly's kError must leave read()'s errno (EBADF), not "
+                          << std::strerror(error);
   errno = 0;
-  EXPECT_FALSE(writeAll(none, buffer, sizeof buffer));
-  EXPECT_EQ(errno, EBADF);
+  EXPECT_FALSE(writeAll(none, buffer, sizeof buffer)) << "writeAll on descriptor -1 must return false";
+  error = errno;
+  EXPECT_EQ(error, EBADF) << "writeAll's false must leave the failed call's errno (EBADF), not "
+                          << std::strerror(error);
 }
 
 TEST(RobustIo, StatusNames) {
@@ -423,26 +566,32 @@ Bytes frameWithCommand(const Request& request, std::uint8_t command) {
 }
 
 void sendBytes(const Fd& fd, const Bytes& bytes) {
-  ASSERT_TRUE(writeAll(fd, bytes.data(), bytes.size()));
+  ASSERT_TRUE(writeAll(fd, bytes.data(), bytes.size()))
+      << "writeAll of " << bytes.size() << " bytes to a socket with room for them returned false";
 }
 
 TEST(FrameIo, RequestAndReplyRoundTrip) {
   SocketPair pair = makeSocketPair();
   boundBothEnds(pair);
-  ASSERT_TRUE(writeRequest(pair.left, sampleRequest()));
+  ASSERT_TRUE(writeRequest(pair.left, sampleRequest()))
+      << "writeRequest (given: encodeRequest, then one writeAll) returned false";
   IncomingRequest in = readRequest(pair.right);
-  ASSERT_EQ(in.io, IoStatus::kOk);
-  ASSERT_EQ(in.error, FrameError::kNone);
-  EXPECT_EQ(in.request, sampleRequest());
-  EXPECT_EQ(in.header.request_id, 41u);
+  ASSERT_EQ(in.io, IoStatus::kOk) << "readRequest of a whole request frame: its readExactly calls (the 16 "
+                                     "header bytes, then exactly the payload) must say ok";
+  ASSERT_EQ(in.error, FrameError::kNone)
+      << "readRequest found fault with a frame encodeRequest made (checkRequestHeader, then decodeRequest)";
+  EXPECT_EQ(in.request, sampleRequest()) << "readRequest must return the request writeRequest sent";
+  EXPECT_EQ(in.header.request_id, 41u) << "readRequest must keep the parsed header in IncomingRequest::header";
 
   Reply reply = makeReply(in.request, Status::kOk, "restocked", Service::kVending);
   reply.fields.add("stock", "10");
-  ASSERT_TRUE(writeReply(pair.right, reply));
+  ASSERT_TRUE(writeReply(pair.right, reply)) << "writeReply (given: encodeReply, then one writeAll) returned false";
   IncomingReply back = readReply(pair.left);
-  ASSERT_EQ(back.io, IoStatus::kOk);
-  ASSERT_EQ(back.error, FrameError::kNone);
-  EXPECT_EQ(back.reply, reply);
+  ASSERT_EQ(back.io, IoStatus::kOk) << "readReply of a whole reply frame: its readExactly calls (the 24 "
+                                       "header bytes, then exactly the payload) must say ok";
+  ASSERT_EQ(back.error, FrameError::kNone)
+      << "readReply found fault with a frame encodeReply made (checkReplyHeader, then decodeReply)";
+  EXPECT_EQ(back.reply, reply) << "readReply must return the reply writeReply sent";
 }
 
 TEST(FrameIo, FatalHeaderLeavesPayloadUnread) {
@@ -453,12 +602,18 @@ TEST(FrameIo, FatalHeaderLeavesPayloadUnread) {
   sendBytes(pair.left, frame);
 
   IncomingRequest in = readRequest(pair.right);
-  EXPECT_EQ(in.io, IoStatus::kOk);
-  EXPECT_EQ(in.error, FrameError::kBadMagic);
+  EXPECT_EQ(in.io, IoStatus::kOk) << "readRequest: the 16 header bytes all arrived";
+  EXPECT_EQ(in.error, FrameError::kBadMagic)
+      << "readRequest of a frame whose first byte is 'X': checkRequestHeader must find the bad magic";
   // The payload is still in the socket: readRequest did not touch it.
   std::string payload(frame.size() - kRequestHeaderSize, '\0');
-  ASSERT_EQ(readExactly(pair.right, payload.data(), payload.size()), IoStatus::kOk);
-  EXPECT_EQ(payload, "product=A1\nqty=10\n");
+  ASSERT_EQ(readExactly(pair.right, payload.data(), payload.size()), IoStatus::kOk)
+      << "the 18 payload bytes after a bad-magic header were no longer in the socket: readRequest read "
+         "them. A fatal header (isFatalFrameError) means its length cannot be trusted: return before "
+         "reading any payload. Known mistake: reading the payload of a header that failed its check; "
+      << kMistakes;
+  EXPECT_EQ(payload, "product=A1\nqty=10\n")
+      << "the bytes after a bad-magic header are not its payload: readRequest read some of them";
 }
 
 TEST(FrameIo, OverlongLengthIsNotRead) {
@@ -471,11 +626,18 @@ TEST(FrameIo, OverlongLengthIsNotRead) {
   sendBytes(pair.left, Bytes{'z'});
 
   IncomingRequest in = readRequest(pair.right);
-  EXPECT_EQ(in.io, IoStatus::kOk);
-  EXPECT_EQ(in.error, FrameError::kPayloadTooLong);
+  EXPECT_EQ(in.io, IoStatus::kOk) << "readRequest: the 16 header bytes all arrived; it must not try to "
+                                     "read the 300 payload bytes the header announces";
+  EXPECT_EQ(in.error, FrameError::kPayloadTooLong)
+      << "readRequest of a header announcing 300 payload bytes (the limit is 256): checkRequestHeader "
+         "must say kPayloadTooLong";
   char next = 0;
-  ASSERT_EQ(readExactly(pair.right, &next, 1), IoStatus::kOk);
-  EXPECT_EQ(next, 'z');
+  ASSERT_EQ(readExactly(pair.right, &next, 1), IoStatus::kOk)
+      << "the byte after an overlong header was no longer in the socket: readRequest read on. A fatal "
+         "header means its length cannot be trusted: return before reading any payload. Known mistake: "
+         "reading the payload of a header that failed its check; "
+      << kMistakes;
+  EXPECT_EQ(next, 'z') << "the byte after an overlong header is not the one sent: readRequest read some";
 }
 
 TEST(FrameIo, BadVersionIsFatal) {
@@ -485,8 +647,9 @@ TEST(FrameIo, BadVersionIsFatal) {
   frame[2] = 7;
   sendBytes(pair.left, frame);
   IncomingRequest in = readRequest(pair.right);
-  EXPECT_EQ(in.io, IoStatus::kOk);
-  EXPECT_EQ(in.error, FrameError::kBadVersion);
+  EXPECT_EQ(in.io, IoStatus::kOk) << "readRequest: the whole frame arrived";
+  EXPECT_EQ(in.error, FrameError::kBadVersion)
+      << "readRequest of a frame with version 7: checkRequestHeader must say kBadVersion (we speak 1)";
 }
 
 TEST(FrameIo, UnknownCommandAndBadPayloadKeepTheStreamInStep) {
@@ -496,35 +659,51 @@ TEST(FrameIo, UnknownCommandAndBadPayloadKeepTheStreamInStep) {
   Request broken = sampleRequest();
   broken.fields.add("Bad Key", "1");  // breaks the key rules on purpose
   sendBytes(pair.left, encodeRequest(broken));
-  ASSERT_TRUE(writeRequest(pair.left, sampleRequest()));
+  ASSERT_TRUE(writeRequest(pair.left, sampleRequest()))
+      << "writeRequest (given: encodeRequest, then one writeAll) returned false";
 
+  // Three frames back to back: each readRequest must take exactly one.
+  const char* kInStep =
+      ": an unknown command or a bad payload is not fatal. readRequest must read its whole frame (header "
+      "and payload) and then report the error, so that the next frame starts in step";
   IncomingRequest unknown = readRequest(pair.right);
-  EXPECT_EQ(unknown.io, IoStatus::kOk);
-  EXPECT_EQ(unknown.error, FrameError::kUnknownCommand);
-  EXPECT_EQ(unknown.header.request_id, 41u) << "the header is kept for the error reply";
+  EXPECT_EQ(unknown.io, IoStatus::kOk) << "readRequest of the first frame (command 42)" << kInStep;
+  EXPECT_EQ(unknown.error, FrameError::kUnknownCommand)
+      << "readRequest of a well-framed request with command 42: decodeRequest must say kUnknownCommand";
+  EXPECT_EQ(unknown.header.request_id, 41u) << "the header is kept for the error reply (IncomingRequest::header)";
 
   IncomingRequest bad = readRequest(pair.right);
-  EXPECT_EQ(bad.io, IoStatus::kOk);
-  EXPECT_EQ(bad.error, FrameError::kBadPayload);
+  EXPECT_EQ(bad.io, IoStatus::kOk) << "readRequest of the second frame (a key with capitals)" << kInStep;
+  EXPECT_EQ(bad.error, FrameError::kBadPayload)
+      << "readRequest of the second frame, whose payload has the key \"Bad Key\": decodeRequest must say "
+         "kBadPayload (keys are [a-z0-9_.]+). Anything else here also means the stream is out of step"
+      << kInStep;
 
   IncomingRequest good = readRequest(pair.right);
-  ASSERT_EQ(good.io, IoStatus::kOk);
-  EXPECT_EQ(good.error, FrameError::kNone);
-  EXPECT_EQ(good.request, sampleRequest());
+  ASSERT_EQ(good.io, IoStatus::kOk) << "readRequest of the third frame, a good one" << kInStep;
+  EXPECT_EQ(good.error, FrameError::kNone) << "readRequest of the third frame, a good one" << kInStep;
+  EXPECT_EQ(good.request, sampleRequest()) << "readRequest of the third frame, a good one" << kInStep;
 }
 
 TEST(FrameIo, ClosedAndTruncatedConnections) {
+  const char* kHalfFrame =
+      ". End of file in the middle of a frame means the peer broke off a message: readExactly says "
+      "kTruncated, and readRequest must pass that on (never decode half a frame as a request). Known "
+      "mistakes: EOF mid-frame taken as a whole request, one read per message; ";
   {
     SocketPair pair = makeSocketPair();
     pair.left.reset();
-    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kClosed);
+    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kClosed)
+        << "readRequest on a connection closed before any byte: readExactly of the header says kClosed "
+           "(a polite goodbye), and readRequest must pass it on in IncomingRequest::io";
   }
   {
     SocketPair pair = makeSocketPair();
     Bytes frame = encodeRequest(sampleRequest());
     sendBytes(pair.left, Bytes(frame.begin(), frame.begin() + 5));  // half a header
     pair.left.reset();
-    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTruncated);
+    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTruncated)
+        << "readRequest on 5 of a header's 16 bytes, then end of file" << kHalfFrame << kMistakes;
   }
   {
     SocketPair pair = makeSocketPair();
@@ -532,12 +711,16 @@ TEST(FrameIo, ClosedAndTruncatedConnections) {
     frame.resize(kRequestHeaderSize + 4);  // header promises 18 payload bytes, 4 come
     sendBytes(pair.left, frame);
     pair.left.reset();
-    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTruncated);
+    EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTruncated)
+        << "readRequest on a whole header announcing 18 payload bytes, 4 of them, then end of file"
+        << kHalfFrame << kMistakes;
   }
   {
     SocketPair pair = makeSocketPair();
     pair.right.reset();
-    EXPECT_EQ(readReply(pair.left).io, IoStatus::kClosed);
+    EXPECT_EQ(readReply(pair.left).io, IoStatus::kClosed)
+        << "readReply on a connection closed before any byte: readExactly of the header says kClosed, "
+           "and readReply must pass it on in IncomingReply::io";
   }
 }
 
@@ -551,14 +734,19 @@ TEST(FrameIo, ReplyHeaderErrors) {
   too_long[11] = 0x00;
   sendBytes(pair.right, too_long);
   IncomingReply in = readReply(pair.left);
-  EXPECT_EQ(in.io, IoStatus::kOk);
-  EXPECT_EQ(in.error, FrameError::kPayloadTooLong);
+  EXPECT_EQ(in.io, IoStatus::kOk) << "readReply: the 24 header bytes all arrived; it must not try to read "
+                                     "the 3072 payload bytes the header announces";
+  EXPECT_EQ(in.error, FrameError::kPayloadTooLong)
+      << "readReply of a reply header announcing 3072 payload bytes (the limit is 2048): checkReplyHeader "
+         "must say kPayloadTooLong, and readReply stop there";
 }
 
 TEST(FrameIo, ReadTimesOutOnAnIdleConnection) {
   SocketPair pair = makeSocketPair();
   setTimeout(pair.right, SO_RCVTIMEO, 50ms);
-  EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTimedOut);
+  EXPECT_EQ(readRequest(pair.right).io, IoStatus::kTimedOut)
+      << "readRequest on a socket with SO_RCVTIMEO 50 ms that gets no byte: readExactly says kTimedOut "
+         "(read() failed with EAGAIN), and readRequest must pass it on in IncomingRequest::io";
 }
 
 }  // namespace
