@@ -1,8 +1,10 @@
 """Grading a folder of submissions (tests/grade --batch), and merging the
 results of grades made elsewhere (tests/grade --merge).
 
-Each submission is graded by its own tests/grade process in namespaces of
-its own (isolate.py), --parallel N at a time. Each of the N workers keeps one
+A batch folder holds one submission per student: a folder (a copy of
+starter/, or of its lab/) or a hand-in tarball (handin.py), named as
+discover() says. Each submission is graded by its own tests/grade process
+in namespaces of its own (isolate.py), --parallel N at a time. Each of the N workers keeps one
 build directory for every submission it grades (build-grade/batch/wK), so
 only the lab files that differ from its previous student's are compiled;
 when ccache is installed the workers share one compiler cache, so a worker's
@@ -22,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import isolate, report, util
+from . import build, handin, isolate, report, util
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,21 +94,63 @@ def passthrough(args) -> list[str]:
     return out
 
 
-def stage(folder: Path, into: Path) -> Path:
-    """A copy of the submission's lab folder where the namespace can see it
-    (a fresh /tmp hides the original when it lives there)."""
-    source = folder / "lab" if (folder / "lab").is_dir() else folder
+def discover(folder: Path, lab_names: list[str], say=print) -> list[tuple[str, Path]]:
+    """The submissions in a --batch folder, as (name, path), by name: each
+    folder (not hidden) by its name, and each hand-in tarball (*.tar.gz,
+    *.tgz) by its MANIFEST's user, else its file's name without 'handin-'.
+    When tarballs claim the same name as each other or as a folder (every
+    student's $USER was "student"), each of them is named by its whole
+    file name instead, plus -2, -3 ... if that is taken too. A tarball
+    handin.read refuses keeps its file's name: its grade says why."""
+    folders = {entry.name: entry for entry in folder.iterdir()
+               if entry.is_dir() and not entry.name.startswith(".")}
+    tarballs: list[tuple[str, Path]] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and handin.is_tarball(entry) and not entry.name.startswith("."):
+            try:
+                tarballs.append((handin.read(entry, lab_names).name(), entry))
+            except util.GradeError:
+                tarballs.append((handin.stem(entry).removeprefix("handin-") or handin.stem(entry), entry))
+    claimed: dict[str, int] = {}
+    for name, _entry in tarballs:
+        claimed[name] = claimed.get(name, 0) + 1
+    named = dict(folders)
+    for claim, entry in tarballs:
+        name = handin.stem(entry) if claimed[claim] > 1 or claim in folders else claim
+        unique, count = name, 1
+        while unique in named:
+            count += 1
+            unique = f"{name}-{count}"
+        if unique != claim:
+            say(f"{entry.name}: graded as {unique} ({claim} is not unique in {folder})")
+        named[unique] = entry
+    return sorted(named.items())
+
+
+def stage(path: Path, into: Path) -> Path:
+    """A copy of the submission where the namespace can see it (a fresh
+    /tmp hides the original when it lives there): a folder's lab files, or
+    the hand-in tarball itself, once handin.read has checked it. Returns
+    what the worker grades (--impl).
+    @throws util.GradeError when the tarball is refused."""
     if into.exists():
         shutil.rmtree(into)
     into.mkdir(parents=True)
-    for path in source.glob("*.cpp"):
-        shutil.copy2(path, into / path.name)
+    if handin.is_tarball(path):
+        handin.read(path, build.lab_files(ROOT))
+        shutil.copyfile(path, into / path.name)
+        return into / path.name
+    source = path / "lab" if (path / "lab").is_dir() else path
+    for lab_file in source.glob("*.cpp"):
+        shutil.copy2(lab_file, into / lab_file.name)
     return into
 
 
-def run_isolated(folders: list[Path], args, out_dir: Path, build_root: Path, say) -> dict[str, dict]:
-    """Grades @p folders, --parallel at a time, each in new namespaces.
-    Returns name -> results.json (or a failure note)."""
+def run_isolated(entries: list[tuple[str, Path]], args, out_dir: Path, build_root: Path,
+                 say) -> dict[str, dict]:
+    """Grades each (name, folder or tarball) of @p entries, --parallel at a
+    time, each in new namespaces. Returns name -> results.json (or a
+    failure note)."""
     workers = max(1, args.parallel)
     jobs = args.jobs or max(1, util.usable_cpus() // workers)
     private_tmp = isolate.tmp_is_private_safe([ROOT, build_root, out_dir, args.extra_tests])
@@ -114,12 +158,21 @@ def run_isolated(folders: list[Path], args, out_dir: Path, build_root: Path, say
     lock = threading.Lock()
     results: dict[str, dict] = {}
 
-    def grade_one(folder: Path) -> None:
+    def grade_one(name: str, path: Path) -> None:
         with lock:
             worker = free.pop()
         try:
             work = build_root / f"w{worker}"
-            staged = stage(folder, build_root / "submissions" / folder.name)
+            try:
+                staged = stage(path, build_root / "submissions" / name)
+            except util.GradeError as error:  # a refused tarball: no grade, and why
+                data = {"score": 0, "output": str(error), "tests": []}
+                report.write_json(out_dir / f"{name}.results.json", data)
+                (out_dir / f"{name}.txt").write_text(f"not graded: {error}\n")
+                with lock:
+                    results[name] = data
+                    say(f"{name}: not graded: {error}")
+                return
             result = work / "result.json"
             result.unlink(missing_ok=True)
             command = isolate.unshare_prefix() + [
@@ -132,19 +185,19 @@ def run_isolated(folders: list[Path], args, out_dir: Path, build_root: Path, say
                 (work / "tmp").mkdir(parents=True, exist_ok=True)
                 env["TMPDIR"] = str(work / "tmp")
             timer = util.Timer()
-            with (out_dir / f"{folder.name}.log").open("w") as log:
+            with (out_dir / f"{name}.log").open("w") as log:
                 done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
-            (out_dir / f"{folder.name}.txt").write_text(done.stdout)
+            (out_dir / f"{name}.txt").write_text(done.stdout)
             if result.is_file():
                 data = json.loads(result.read_text())
-                shutil.copyfile(result, out_dir / f"{folder.name}.results.json")
+                shutil.copyfile(result, out_dir / f"{name}.results.json")
             else:
                 data = {"score": 0, "output": f"the grader failed (exit {done.returncode}); "
-                                              f"see {folder.name}.log", "tests": []}
-                report.write_json(out_dir / f"{folder.name}.results.json", data)
+                                              f"see {name}.log", "tests": []}
+                report.write_json(out_dir / f"{name}.results.json", data)
             with lock:
-                results[folder.name] = data
-                say(f"{folder.name}: {data.get('score', 0)}/"
+                results[name] = data
+                say(f"{name}: {data.get('score', 0)}/"
                     f"{data.get('extra_data', {}).get('max_score', '?')} "
                     f"(worker {worker}, {timer.seconds():.0f} s)")
         finally:
@@ -152,6 +205,6 @@ def run_isolated(folders: list[Path], args, out_dir: Path, build_root: Path, say
                 free.append(worker)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(grade_one, folder) for folder in folders]:
+        for future in [pool.submit(grade_one, name, path) for name, path in entries]:
             future.result()
     return results

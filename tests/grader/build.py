@@ -7,6 +7,11 @@ directory and built as the `submission` tree (-DMC_SUBMISSION_LAB_DIR) against
 this repository's provided code and tests, never the student's copies of those.
 Files are copied only when their content changed, so grading again, or grading
 a mutant that differs in one file, recompiles only that file.
+
+A submission may also be a hand-in tarball (`--target handin`, handin.py):
+it is checked, then unpacked into build-grade/handin/ and graded as a folder.
+In a student's kit, the kit's own starter/lab is built where the student
+builds it instead (own_tree.py).
 """
 from __future__ import annotations
 
@@ -20,18 +25,20 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import util
+from . import handin, util
 
 TREE = "submission"
+TREES = ("submission", "starter", "solution")  # the first word of every test's ctest name
 
 
 @dataclasses.dataclass
 class Submission:
     """Where a submission's lab files come from."""
 
-    label: str       # "solution", "starter", or the folder's name
+    label: str       # "solution", "starter", the folder's name, or a hand-in's user
     lab_dir: Path    # the folder holding server.cpp, robust_io.cpp, ...
     trusted: bool    # the reference: no fallback to starter files on errors
+    notes: list[str] = dataclasses.field(default_factory=list)  # for the report (a hand-in's MANIFEST)
 
 
 @dataclasses.dataclass
@@ -43,34 +50,77 @@ class BuildResult:
     log: str = ""                       # the compiler's complaint, trimmed
     replaced: list[str] = dataclasses.field(default_factory=list)  # files swapped for the starter's
     seconds: float = 0.0
+    compiled: int = 0                   # source files the build compiled (0 and 0: nothing changed)
+    linked: int = 0                     # libraries and programs it linked
+    configured: str = ""                # the configure step, when this build ran one
+
+    def describe(self) -> str:
+        """'3.1 s (nothing changed)', '48 s (configured; 12 compiled, 5 linked)'."""
+        work = (f"{self.compiled} compiled, {self.linked} linked" if self.compiled or self.linked
+                else "nothing changed")
+        return f"{self.seconds:.1f} s ({self.configured + '; ' if self.configured else ''}{work})"
 
 
-def resolve_submission(root: Path, impl: str) -> Submission:
-    """Turns --impl (starter, solution, or a folder) into a Submission.
+@dataclasses.dataclass
+class Place:
+    """Where one grade builds and runs its tests."""
+
+    tree: str          # what its tests are named after: submission, or starter (own_tree.py)
+    build_dir: Path    # the plain build
+    tsan_dir: Path     # the ThreadSanitizer build
+    own: bool = False  # the student's own trees (own_tree.py): built in place, never staged
+
+
+_COMPILED = re.compile(r"Building (?:CXX|C) object")
+_LINKED = re.compile(r"Linking (?:CXX|C) ")
+
+
+def count_work(output: str) -> tuple[int, int]:
+    """(files compiled, targets linked) in a make or ninja build's output."""
+    return len(_COMPILED.findall(output)), len(_LINKED.findall(output))
+
+
+def resolve_submission(root: Path, impl: str, unpack_dir: Path | None = None) -> Submission:
+    """Turns --impl (starter, solution, a folder or a hand-in tarball) into a
+    Submission.
 
     A folder is a copy of starter/ as the student returned it: its lab/ folder
     is used. A folder that itself holds server.cpp is taken as the lab folder.
+    A tarball (handin-USER.tar.gz) is checked and unpacked into a folder of
+    @p unpack_dir (default build-grade/handin) named after it, the same on
+    every run, so grading it again rebuilds only what changed.
+    @throws util.GradeError when none of these, or a tarball is refused.
     """
     if impl == "starter":
         return Submission("starter", root / "starter" / "lab", trusted=False)
     if impl == "solution":
+        if not (root / "solution").is_dir():
+            raise util.GradeError("--impl solution: there is no solution/ here (a student's kit)")
         return Submission("solution", root / "solution", trusted=True)
+    if handin.is_tarball(Path(impl)):
+        tarball = Path(impl).resolve()
+        digest = hashlib.sha1(str(tarball).encode()).hexdigest()[:10]
+        into = (unpack_dir or root / "build-grade" / "handin") / f"{handin.stem(tarball)}-{digest}"
+        handed_in = handin.read(tarball, lab_files(root))
+        handed_in.unpack(into)
+        return Submission(handed_in.name(), into / "lab", trusted=False, notes=handed_in.notes())
     folder = Path(impl).resolve()
     if (folder / "lab").is_dir():
         return Submission(folder.name, folder / "lab", trusted=False)
     if (folder / "server.cpp").is_file():
         return Submission(folder.name, folder, trusted=False)
-    raise util.GradeError(f"{impl}: neither a copy of starter/ (no lab/ folder) nor a lab folder")
+    raise util.GradeError(f"{impl}: neither a copy of starter/ (no lab/ folder), a lab folder, "
+                          "nor a hand-in tarball (.tar.gz)")
 
 
 def lab_files(root: Path) -> list[str]:
     """The lab file names, read from MC_LAB_FILES in the root CMakeLists.txt."""
-    text = (root / "CMakeLists.txt").read_text()
+    # Comments go first: one of them, "# lab 6 (optional)", holds a ')'.
+    text = re.sub(r"#[^\n]*", "", (root / "CMakeLists.txt").read_text())
     match = re.search(r"set\(MC_LAB_FILES(.*?)\)", text, re.S)
     if not match:
         raise util.GradeError("CMakeLists.txt has no MC_LAB_FILES list")
-    body = re.sub(r"#[^\n]*", "", match.group(1))
-    return [name for name in body.split() if name.endswith(".cpp")]
+    return [name for name in match.group(1).split() if name.endswith(".cpp")]
 
 
 def default_build_dir(root: Path, submission: Submission, sanitize: str = "") -> Path:
@@ -148,12 +198,14 @@ def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
     return done.returncode == 0, done.stdout
 
 
-def targets_for(labs: list[int], sanitize: str, extra_tests: Path | None) -> list[str]:
-    targets = [f"cabinetd_{TREE}", f"cabinet_{TREE}"]
-    targets += [f"lab{lab}_tests_{TREE}" for lab in labs]       # unit: link the lab files
-    targets += [f"lab{lab}_e2e_tests_{TREE}" for lab in labs]   # end to end: the judge only
+def targets_for(labs: list[int], sanitize: str, extra_tests: Path | None, tree: str = TREE) -> list[str]:
+    """What a grade of @p labs builds in @p tree: the programs, each lab's
+    two test executables, and (plain builds) the perturbation library."""
+    targets = [f"cabinetd_{tree}", f"cabinet_{tree}"]
+    targets += [f"lab{lab}_tests_{tree}" for lab in labs]       # unit: link the lab files
+    targets += [f"lab{lab}_e2e_tests_{tree}" for lab in labs]   # end to end: the judge only
     if extra_tests:
-        targets += [f"lab{lab}_extra_tests_{TREE}" for lab in labs
+        targets += [f"lab{lab}_extra_tests_{tree}" for lab in labs
                     if any((extra_tests / f"lab{lab}").glob("*.cpp"))]
     if not sanitize:
         targets.append("perturb")
@@ -214,6 +266,8 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
     if not ok:
         return BuildResult(False, build_dir, "cmake configure failed:\n" + util.tail(output, 40),
                            seconds=timer.seconds())
+    configured = "configured" if output else ""  # configure() says nothing when it had nothing to do
+    work = [0, 0]  # compiled, linked, over every attempt
     replaced: list[str] = []
     first_errors = ""
     jobs = jobs or util.usable_cpus()
@@ -226,12 +280,13 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
         returncode, output = run_until(command, deadline)
         done = subprocess.CompletedProcess(command, returncode, output)
         (build_dir / "build.log").write_text(done.stdout)
+        work = [total + more for total, more in zip(work, count_work(done.stdout))]
         if returncode is None:
             return BuildResult(False, build_dir, "the build did not finish within the time budget:\n"
                                + util.tail(done.stdout, 10), replaced, timer.seconds())
         if done.returncode == 0:
             return BuildResult(True, build_dir, "\n".join(notes + ([first_errors] if first_errors else [])),
-                               replaced, timer.seconds())
+                               replaced, timer.seconds(), *work, configured)
         failing, lines = compile_errors(done.stdout, stage, root)
         if not first_errors:
             first_errors = "\n".join(lines[:40]) or util.tail(done.stdout, 40)

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import batch, build, diagnose, hygiene, isolate, report, runner, scoring, util
+from . import batch, build, diagnose, hygiene, isolate, own_tree, report, runner, scoring, util
 from .scoring import Item, LabResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +30,16 @@ TSAN_LABS = {2, 3, 4, 5}  # the labs whose code runs in threads or signal handle
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="tests/grade", description="Grade a MultiCabinet submission lab by lab.",
-        epilog="Examples: tests/grade --impl solution --lab 2;  "
+        epilog="Examples: tests/grade --lab 1 (in the kit: your build/);  "
+               "tests/grade --impl solution --lab 2;  "
                "tests/grade --impl ~/alice/starter --json alice.json;  "
+               "tests/grade --impl handin-alice.tar.gz --lab 1;  "
                "tests/grade --batch returned/ --csv grades.csv")
     parser.add_argument("--impl", default="starter",
-                        help="starter (default), solution, or a student's copy of starter/ (its lab/ is graded)")
+                        help="starter (default: starter/lab; in a student's kit it is built in the kit's "
+                             "build/ and build-starter-tsan/, only what changed), solution, a student's "
+                             "copy of starter/ (its lab/ is graded), or a hand-in tarball "
+                             "handin-USER.tar.gz (cmake --build --preset starter --target handin)")
     parser.add_argument("--lab", type=int, choices=ALL_LABS, help="grade only this lab")
     parser.add_argument("--json", type=Path, help="write Gradescope's results.json here")
     parser.add_argument("--repeat", type=int, default=3,
@@ -46,14 +51,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--extra-tests", type=Path,
                         help="folder with more GoogleTest files per lab (DIR/lab2/*.cpp ...) to grade too")
     parser.add_argument("--build-dir", type=Path,
-                        help="build here (reused between runs) instead of build-grade/<name>-<hash>")
+                        help="build here (reused between runs) instead of build-grade/<name>-<hash> "
+                             "(or, in a student's kit, the kit's build/)")
     parser.add_argument("--jobs", type=int,
                         help="parallel compile jobs (default: the CPUs this process may use: affinity, cgroup quota)")
     parser.add_argument("--time-budget", type=float, metavar="SECONDS",
                         help="finish within this many seconds, report included: the per-test hang timeout "
                              "shrinks as the budget runs low, tests not reached score 0 as 'not run' "
                              "(default: no limit)")
-    parser.add_argument("--batch", type=Path, help="grade every submission folder in this folder")
+    parser.add_argument("--batch", type=Path,
+                        help="grade every submission in this folder: each folder (a copy of starter/) "
+                             "and each hand-in tarball (*.tar.gz, named by its MANIFEST's user)")
     parser.add_argument("--csv", type=Path, help="with --batch: one row per student here; "
                         "NAME.results.json and NAME.txt are written next to it")
     parser.add_argument("--parallel", type=int, default=1, metavar="N",
@@ -132,12 +140,12 @@ def failed_build(labs: list[int], points: scoring.Points, result: build.BuildRes
 
 
 def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, progress: Progress,
-              stop_at: float = float("inf")) -> tuple[LabResult, list[str]]:
-    """Runs one lab's tests and audits, none after @p stop_at (monotonic:
-    the lab's share of the time budget); returns its result and the short
-    names of its concurrency tests (for ThreadSanitizer)."""
+              stop_at: float = float("inf"), tree: str = build.TREE) -> tuple[LabResult, list[str]]:
+    """Runs one lab's tests of @p tree and audits, none after @p stop_at
+    (monotonic: the lab's share of the time budget); returns its result and
+    the short names of its concurrency tests (for ThreadSanitizer)."""
     result = LabResult(lab, points.title(lab), points.lab_points(lab))
-    names = runner.list_tests(build_dir, lab)
+    names = runner.list_tests(build_dir, lab, tree)
     shorts = [runner.short_name(name) for name in names]
     if not shorts:
         result.items.append(Item(lab, "tests", 0.0, result.max_score, "no tests found for this lab"))
@@ -162,12 +170,12 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
 
     before = hygiene.snapshot()
     runs = runner.run_ctest(build_dir, [], concurrent, lab, repeat=1, env=env, timeout=timeout,
-                            workdir=workdir / "plain", progress=show, log=say, stop_at=stop_at)
+                            workdir=workdir / "plain", progress=show, log=say, stop_at=stop_at, tree=tree)
     done_before[0] = len(runs)
     if concurrent and time.monotonic() < stop_at:
         runs += runner.run_ctest(build_dir, concurrent, [], lab, repeat=args.repeat, env=env,
                                  timeout=timeout, workdir=workdir / "concurrency", progress=show, log=say,
-                                 stop_at=stop_at)
+                                 stop_at=stop_at, tree=tree)
     out_of_time = time.monotonic() >= stop_at - 1
     by_short = {run.short: run for run in runs}
     outcomes: dict[str, tuple[bool, str, str]] = {}  # short -> (passed, verdict, detail)
@@ -188,7 +196,7 @@ def grade_lab(lab: int, build_dir: Path, points: scoring.Points, args, seed, pro
     perturbed = sum(not passed and not verdict.startswith(("not implemented", "not run", "not finished"))
                     for passed, verdict, _detail in outcomes.values())
     result.items += promise_items(lab, points, shorts, outcomes)
-    result.notes += test_notes(lab, points, shorts, outcomes, runner.end_to_end_tests(build_dir, lab))
+    result.notes += test_notes(lab, points, shorts, outcomes, runner.end_to_end_tests(build_dir, lab, tree))
     timed_out = any(run.hang for run in runs)
     for kind, findings in group(hygiene.audit(before, build_dir / "bin", fork_reports, timed_out)).items():
         cost = points.hygiene.get(kind, 0.0)
@@ -312,7 +320,7 @@ def group(findings: list[hygiene.Finding]) -> dict[str, list[str]]:
 
 
 def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int, list[str]],
-             points: scoring.Points, args, build_dir: Path, progress: Progress,
+             points: scoring.Points, args, place: build.Place, progress: Progress,
              budget: util.Budget) -> list[str]:
     """Builds the ThreadSanitizer tree and charges each lab with a race report."""
     wanted = [lab.lab for lab in labs if lab.lab in TSAN_LABS and concurrent.get(lab.lab) and lab.score > 0]
@@ -320,10 +328,15 @@ def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int
         return []
     if budget.limited and budget.left() < 45:
         return ["ThreadSanitizer: skipped, the time budget ran out (nothing charged)"]
-    tsan_dir = Path(str(build_dir) + "-tsan")
-    progress.say(f"ThreadSanitizer: building labs {', '.join(map(str, wanted))} in {tsan_dir}")
-    built = build.build(root, submission, tsan_dir, wanted, sanitize="thread", jobs=args.jobs,
-                        log=progress.say, extra_tests=args.extra_tests, deadline=budget.deadline())
+    tsan_dir = place.tsan_dir
+    progress.say(f"ThreadSanitizer: building labs {', '.join(map(str, wanted))} in {tsan_dir}"
+                 + ("" if (tsan_dir / "CMakeCache.txt").is_file() else " (its first build: minutes)"))
+    if place.own:
+        built = own_tree.build_tree(root, own_tree.TSAN, wanted, jobs=args.jobs, deadline=budget.deadline())
+    else:
+        built = build.build(root, submission, tsan_dir, wanted, sanitize="thread", jobs=args.jobs,
+                            log=progress.say, extra_tests=args.extra_tests, deadline=budget.deadline())
+    progress.say(f"ThreadSanitizer build: {built.describe()}")
     if not built.ok:
         return ["ThreadSanitizer build failed (not charged):\n" + util.head(built.log, 10)]
     env = test_env(tsan_dir, None, tsan_dir / "unused")
@@ -335,7 +348,7 @@ def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int
             tsan_dir, lab.lab, concurrent[lab.lab], env=env, timeout=points.timeouts.get("tsan_test", 300),
             workdir=tsan_dir / "grade-runs" / f"lab{lab.lab}",
             progress=lambda done, of, name, n=lab.lab: progress.update(f"[lab{n} TSan] {done}/{of} {name}"),
-            log=progress.say, stop_at=stop_at)
+            log=progress.say, stop_at=stop_at, tree=place.tree)
         if time.monotonic() >= stop_at - 1:
             notes.append(f"lab {lab.lab}: ThreadSanitizer cut short by the time budget "
                          "(reports found so far are charged)")
@@ -343,7 +356,8 @@ def run_tsan(root: Path, submission, labs: list[LabResult], concurrent: dict[int
             cost = points.tsan.get(f"lab{lab.lab}", 0.0)
             kinds = sorted({race.kind for race in races})
             tests = sorted({race.test.split(".", 1)[1] for race in races})
-            first = races[0].text.replace(str(tsan_dir / "lab-src") + "/", "lab/").replace(str(root) + "/", "")
+            first = races[0].text.replace(str(tsan_dir / "lab-src") + "/", "lab/") \
+                .replace(str(submission.lab_dir) + "/", "lab/").replace(str(root) + "/", "")
             detail = f"{len(races)} report(s) in {', '.join(tests)}\n{first}"
             lab.items.append(Item(lab.lab, "ThreadSanitizer: " + ", ".join(kinds), -cost, 0.0,
                                   f"-{report.fmt(cost)}: ThreadSanitizer: {kinds[0]}", detail))
@@ -357,52 +371,77 @@ def grade(root: Path, impl: str, args, points: scoring.Points, progress: Progres
     the time taken, and the folders whose paths a report must not show."""
     timer = util.Timer()
     budget = util.Budget(args.time_budget)
-    submission = build.resolve_submission(root, impl)
+    build_dir = build_dir or args.build_dir
+    submission = build.resolve_submission(root, impl, (build_dir.resolve() / "handin") if build_dir else None)
     labs = [args.lab] if args.lab else ALL_LABS
     seed = None if args.no_perturb else (args.seed if args.seed is not None else random.randrange(1, 2**31))
-    build_dir = (build_dir or args.build_dir or build.default_build_dir(root, submission)).resolve()
     # The report names the submission, never a path: on Gradescope it is a temporary folder.
-    notes = [f"submission: {submission.label}",
+    notes = [f"submission: {submission.label}", *submission.notes,
              f"schedule perturbation: " + (f"seed {seed} (replay: --seed {seed})" if seed is not None else "off"),
              f"concurrency tests run {args.repeat} time(s); ThreadSanitizer: "
              + ("off (--no-tsan)" if args.no_tsan else "on")]
-    progress.say(f"grading {submission.label}: building in {build_dir}")
+    place = choose_place(root, impl, submission, build_dir, args, labs, notes, progress)
+    progress.say(f"grading {submission.label}: building in {place.build_dir}")
     if budget.limited:
         notes.append(f"time budget: {budget.total:.0f} s")
-    built = build.build(root, submission, build_dir, labs, jobs=args.jobs, log=progress.say,
-                        extra_tests=args.extra_tests, deadline=budget.deadline())
+    if place.own:
+        built = own_tree.build_tree(root, own_tree.PLAIN, labs, jobs=args.jobs, deadline=budget.deadline())
+    else:
+        built = build.build(root, submission, place.build_dir, labs, jobs=args.jobs, log=progress.say,
+                            extra_tests=args.extra_tests, deadline=budget.deadline())
+    progress.say(f"build: {built.describe()}")
     if built.replaced:
         notes.append("did not compile, graded with the starter's version instead: " + ", ".join(built.replaced))
     if not built.ok:
         progress.say("build failed: every lab is graded 0")
-        return failed_build(labs, points, built), notes, timer.seconds(), hidden_paths(root, build_dir, submission)
+        return failed_build(labs, points, built), notes, timer.seconds(), hidden_paths(root, place, submission)
     if built.log:
         notes += ["build: " + line for line in built.log.splitlines()[:20]]
-    progress.say(f"built in {built.seconds:.0f} s")
     # ThreadSanitizer goes last; with a budget, about a quarter of it is kept for it.
     tsan_keep = 0.25 * budget.total if budget.limited and not args.no_tsan \
         and any(lab in TSAN_LABS for lab in labs) else 0.0
     results, concurrent = [], {}
     for index, lab in enumerate(labs):
         stop_at = budget.share(len(labs) - index, keep=tsan_keep)
-        lab_result, concurrent[lab] = grade_lab(lab, build_dir, points, args, seed, progress, stop_at)
+        lab_result, concurrent[lab] = grade_lab(lab, place.build_dir, points, args, seed, progress, stop_at,
+                                                place.tree)
         results.append(lab_result)
     if not args.no_tsan:
-        notes += run_tsan(root, submission, results, concurrent, points, args, build_dir, progress, budget)
-    return results, notes, timer.seconds(), hidden_paths(root, build_dir, submission)
+        notes += run_tsan(root, submission, results, concurrent, points, args, place, progress, budget)
+    return results, notes, timer.seconds(), hidden_paths(root, place, submission)
 
 
-def hidden_paths(root: Path, build_dir: Path, submission) -> list[str]:
+def choose_place(root: Path, impl: str, submission, build_dir: Path | None, args, labs: list[int],
+                 notes: list[str], progress: Progress) -> build.Place:
+    """Where this grade builds: in a student's kit, their own trees
+    (own_tree.py); otherwise the `submission` tree in @p build_dir, by
+    default build-grade/<name>-<hash>. Adds a note saying which."""
+    if own_tree.wanted(root, impl, build_dir, args.extra_tests):
+        with_tsan = not args.no_tsan and any(lab in TSAN_LABS for lab in labs)
+        place, why_not = own_tree.place(root, with_tsan)
+        if place:
+            notes.append(f"built where you build: {own_tree.PLAIN.folder}/ (cmake --preset {own_tree.PLAIN.name})"
+                         + (f" and {own_tree.TSAN.folder}/ (--preset {own_tree.TSAN.name})" if with_tsan else ""))
+            return place
+        notes.append(why_not)
+        progress.say(why_not)
+    build_dir = (build_dir or build.default_build_dir(root, submission)).resolve()
+    return build.Place(build.TREE, build_dir, Path(str(build_dir) + "-tsan"))
+
+
+def hidden_paths(root: Path, place: build.Place, submission) -> list[str]:
     """Folders a student's report names only relative to (build and staging
     folders, the temporary copy Gradescope's submission is graded in)."""
-    return [str(build_dir / "lab-src"), str(build_dir) + "-tsan/lab-src", str(submission.lab_dir),
-            str(build_dir) + "-tsan", str(build_dir), str(root), tempfile.gettempdir()]
+    return [str(place.build_dir / "lab-src"), str(place.tsan_dir / "lab-src"), str(submission.lab_dir),
+            str(place.tsan_dir), str(place.build_dir), str(root), tempfile.gettempdir()]
 
 
 def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) -> int:
-    folders = sorted(entry for entry in args.batch.iterdir() if entry.is_dir() and not entry.name.startswith("."))
-    if not folders:
-        raise util.GradeError(f"{args.batch}: no submission folders")
+    """--batch: every submission (folder or hand-in tarball) of a folder,
+    one CSV row each."""
+    entries = batch.discover(args.batch, build.lab_files(root), progress.say)
+    if not entries:
+        raise util.GradeError(f"{args.batch}: no submission folders or hand-in tarballs (*.tar.gz)")
     labs = [args.lab] if args.lab else ALL_LABS
     rows = []
     out_dir = args.csv.resolve().parent
@@ -410,12 +449,12 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
     why_not = "--build-per-student asked for" if args.build_per_student else isolate.available()
     if why_not is None:
         timer = util.Timer()
-        progress.say(f"grading {len(folders)} submissions, {args.parallel} at a time, each in Linux "
+        progress.say(f"grading {len(entries)} submissions, {args.parallel} at a time, each in Linux "
                      f"namespaces of its own")
         build_root = (args.build_dir or root / "build-grade" / "batch").resolve()
-        results = batch.run_isolated(folders, args, out_dir, build_root, progress.say)
+        results = batch.run_isolated(entries, args, out_dir, build_root, progress.say)
         maxes = {lab: points.lab_points(lab) for lab in ALL_LABS}
-        rows = [batch.row_from_results(folder.name, results[folder.name], labs, maxes) for folder in folders]
+        rows = [batch.row_from_results(name, results[name], labs, maxes) for name, _path in entries]
         report.write_csv(args.csv, rows, labs)
         progress.say(f"wrote {args.csv} ({len(rows)} students, {timer.seconds():.0f} s) and "
                      f"NAME.results.json, NAME.txt, NAME.log next to it")
@@ -427,22 +466,22 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
     # (build.stage_lab_files). A build directory per student costs a full build
     # and ~200 MB each, and pays off only when the same batch is graded again.
     shared = None if args.build_per_student else (args.build_dir or root / "build-grade" / "batch")
-    for folder in folders:
-        progress.say(f"=== {folder.name} ===")
-        row = {"name": folder.name}
+    for name, path in entries:
+        progress.say(f"=== {name} ===")
+        row = {"name": name}
         try:
-            per_student = (args.build_dir / folder.name) if args.build_dir else None  # None: the default
+            per_student = (args.build_dir / name) if args.build_dir else None  # None: the default
             build_dir = shared or per_student
-            results, notes, seconds, hide = grade(root, str(folder), args, points, progress, build_dir)
+            results, notes, seconds, hide = grade(root, str(path), args, points, progress, build_dir)
         except util.GradeError as error:
-            progress.say(f"{folder.name}: not graded: {error}")
-            row.update({"total": 0, "max": sum(points.lab_points(lab) for lab in labs),
+            progress.say(f"{name}: not graded: {error}")
+            row.update({"total": 0, "max": report.fmt(sum(points.lab_points(lab) for lab in labs)),
                         "status": f"not graded: {error}"})
             rows.append(row)
             continue
-        text = report.table(f"MultiCabinet grade: {folder.name}", results, notes)
-        (out_dir / f"{folder.name}.txt").write_text(text + "\n")
-        report.write_json(out_dir / f"{folder.name}.results.json",
+        text = report.table(f"MultiCabinet grade: {name}", results, notes)
+        (out_dir / f"{name}.txt").write_text(text + "\n")
+        report.write_json(out_dir / f"{name}.results.json",
                           report.results_json(results, notes, seconds, hide))
         built = not any(item.name == "build" for lab in results for item in lab.items)
         for lab in results:
@@ -454,7 +493,7 @@ def grade_batch(root: Path, args, points: scoring.Points, progress: Progress) ->
         if built and replaced:
             row["status"] = "graded; " + replaced[0]
         rows.append(row)
-        progress.say(f"{folder.name}: {row['total']}/{row['max']}")
+        progress.say(f"{name}: {row['total']}/{row['max']}")
     report.write_csv(args.csv, rows, labs)
     progress.say(f"wrote {args.csv} ({len(rows)} students) and NAME.results.json next to it")
     return 0

@@ -35,10 +35,22 @@ class Snapshot:
     started: float
     shm: set[str]
     zombies: set[int]
+    running: set[tuple[int, int]]  # (pid, start time) of every process before the run
 
 
 def snapshot() -> Snapshot:
-    return Snapshot(time.time(), set(os.listdir(SHM)) if SHM.is_dir() else set(), cabinetd_zombies())
+    return Snapshot(time.time(), set(os.listdir(SHM)) if SHM.is_dir() else set(), cabinetd_zombies(),
+                    {(pid, start_time(pid)) for pid in util.pids()})
+
+
+def start_time(pid: int) -> int:
+    """When @p pid started (clock ticks after boot; -1 if it is gone): with
+    the pid, it names one process even if the pid is later reused."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return int(text[text.rfind(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def cabinetd_zombies() -> set[int]:
@@ -76,11 +88,14 @@ def audit(before: Snapshot, bin_dir: Path, fork_reports: Path, timed_out: bool) 
     """Findings since @p before, for programs under @p bin_dir. Cleans up.
 
     A process left behind by a test the watchdog killed is the hang's fault,
-    already charged as a timeout: it is cleaned up but not charged again."""
+    already charged as a timeout: it is cleaned up but not charged again.
+    A process that ran before the run is not the run's: in a student's kit,
+    the cabinetd they started by hand from the same build/bin is left alone."""
     findings: list[Finding] = []
     time.sleep(0.3)  # a harness that just killed a server: let it be reaped
     table = util.process_table()
-    leaked = [pid for pid in table if pid != os.getpid() and util.exe_of(pid).startswith(str(bin_dir) + "/")]
+    leaked = [pid for pid in table if pid != os.getpid() and util.exe_of(pid).startswith(str(bin_dir) + "/")
+              and (pid, start_time(pid)) not in before.running]
     for pid in leaked:
         comm = table[pid][0]
         ports = listening_ports(pid)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import diagnose, util
-from .build import TREE
+from .build import TREE, TREES
 
 
 @dataclasses.dataclass
@@ -50,9 +50,11 @@ class TestRun:
 
 
 def short_name(ctest_name: str) -> str:
-    """submission.lab2.Stages/X.Y/stage2  # GetParam() = 2  ->  lab2.Stages/X.Y/stage2"""
+    """submission.lab2.Stages/X.Y/stage2  # GetParam() = 2  ->  lab2.Stages/X.Y/stage2
+    (the same for the starter tree's starter.lab2...)"""
     name = ctest_name.split("  #", 1)[0].strip()
-    return name.split(".", 1)[1] if name.startswith(TREE + ".") else name
+    tree, _dot, rest = name.partition(".")
+    return rest if tree in TREES and rest else name
 
 
 def cmake_regex_escape(text: str) -> str:
@@ -60,25 +62,26 @@ def cmake_regex_escape(text: str) -> str:
     return re.sub(r"([\^$.\[\]()*+?|\\])", r"\\\1", text)
 
 
-def names_regex(shorts: list[str]) -> str:
-    """A ctest -R/-E regex matching exactly these tests (by short name)."""
+def names_regex(shorts: list[str], tree: str = TREE) -> str:
+    """A ctest -R/-E regex matching exactly these tests (by short name) of @p tree."""
     body = "|".join(cmake_regex_escape(short) for short in shorts)
-    return f"^{TREE}\\.({body})( |$)"
+    return f"^{tree}\\.({body})( |$)"
 
 
-def list_tests(build_dir: Path, lab: int) -> list[str]:
-    """The ctest names of lab @p lab's tests in the submission tree."""
+def list_tests(build_dir: Path, lab: int, tree: str = TREE) -> list[str]:
+    """The ctest names of lab @p lab's tests in @p tree (the submission tree,
+    or the kit's starter tree: own_tree.py)."""
     done = subprocess.run(["ctest", "--test-dir", str(build_dir), "-N", "-L", f"^lab{lab}$",
-                           "-R", f"^{TREE}\\."], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           "-R", f"^{tree}\\."], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     return [match.group(1).rstrip() for match in re.finditer(r"Test\s+#\d+: (.*)", done.stdout)]
 
 
-def end_to_end_tests(build_dir: Path, lab: int) -> set[str]:
+def end_to_end_tests(build_dir: Path, lab: int, tree: str = TREE) -> set[str]:
     """Short names of lab @p lab's tests whose executable is an end-to-end
     one (labN_e2e_tests_TREE: it links no lab file; tests/CMakeLists.txt)."""
     done = subprocess.run(["ctest", "--test-dir", str(build_dir), "--show-only=json-v1", "-L", f"^lab{lab}$",
-                           "-R", f"^{TREE}\\."], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                           "-R", f"^{tree}\\."], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         tests = json.loads(done.stdout).get("tests", [])
     except ValueError:
@@ -184,11 +187,11 @@ def stop_time_argument(stop_at: float) -> list[str]:
 def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, *, repeat: int,
               env: dict[str, str], timeout: float, workdir: Path,
               progress: Callable[[int, int, str], None], log: Callable[[str], None],
-              stop_at: float = float("inf")) -> list[TestRun]:
-    """Runs the tests of lab @p lab named in @p select (short names; all of
-    the lab's if empty) minus @p exclude, each up to @p repeat times until it
-    fails, and none after @p stop_at (monotonic: the time budget). Returns one
-    TestRun per test that ran."""
+              stop_at: float = float("inf"), tree: str = TREE) -> list[TestRun]:
+    """Runs the tests of lab @p lab of @p tree named in @p select (short
+    names; all of the lab's if empty) minus @p exclude, each up to @p repeat
+    times until it fails, and none after @p stop_at (monotonic: the time
+    budget). Returns one TestRun per test that ran."""
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     junit.unlink(missing_ok=True)
@@ -198,10 +201,10 @@ def run_ctest(build_dir: Path, select: list[str], exclude: list[str], lab: int, 
     reports.mkdir()
     env = dict(env, GTEST_OUTPUT=f"json:{reports}/")
     command = ["ctest", "--test-dir", str(build_dir), "-L", f"^lab{lab}$",
-               "-R", names_regex(select) if select else f"^{TREE}\\.",
+               "-R", names_regex(select, tree) if select else f"^{tree}\\.",
                "--output-junit", str(junit), "--no-tests=ignore"]
     if exclude:
-        command += ["-E", names_regex(exclude)]
+        command += ["-E", names_regex(exclude, tree)]
     if repeat > 1:
         command += ["--repeat", f"until-fail:{repeat}"]
     command += stop_time_argument(stop_at)
@@ -316,7 +319,8 @@ class RaceReport:
 
 def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str], timeout: float,
              workdir: Path, progress: Callable[[int, int, str], None],
-             log: Callable[[str], None], stop_at: float = float("inf")) -> list[RaceReport]:
+             log: Callable[[str], None], stop_at: float = float("inf"),
+             tree: str = TREE) -> list[RaceReport]:
     """Runs each of @p shorts once against the ThreadSanitizer build, with
     reports going to files (log_path), so a race is seen even when the test
     passes or the server's log is thrown away."""
@@ -331,7 +335,7 @@ def run_tsan(build_dir: Path, lab: int, shorts: list[str], *, env: dict[str, str
         tsan_env = dict(env)
         tsan_env["TSAN_OPTIONS"] = f"log_path={folder}/tsan:halt_on_error=0:second_deadlock_stack=1"
         run_ctest(build_dir, [short], [], lab, repeat=1, env=tsan_env, timeout=timeout,
-                  workdir=folder, progress=lambda *_: None, log=log, stop_at=stop_at)
+                  workdir=folder, progress=lambda *_: None, log=log, stop_at=stop_at, tree=tree)
         for report_file in sorted(folder.glob("tsan.*")):
             for kind, text in diagnose.tsan_reports(report_file.read_text(errors="replace")):
                 reports.append(RaceReport(short, kind, text))
