@@ -190,8 +190,11 @@ def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
                "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                f"-DMC_SUBMISSION_LAB_DIR={stage}",
                "-DMC_BUILD_STARTER=OFF",
-               # A warning must not cost a student the whole grade.
-               "-DMC_WERROR=OFF",
+               # Our own code (provided, tests) with -Werror where our compiler
+               # builds it, in this repository; never in a student's kit, whose
+               # compiler is theirs. A student's lab files never get -Werror
+               # (CMakeLists.txt): a warning must not cost them the grade.
+               f"-DMC_WERROR={'ON' if (root / 'solution').is_dir() else 'OFF'}",
                f"-DMC_SANITIZE={sanitize}",
                f"-DMC_EXTRA_TESTS_DIR={extra}"]
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
