@@ -69,6 +69,22 @@ void expectBadRequestReply(const Fd& socket) {
   EXPECT_FALSE(fieldOf(got.reply, "message").empty()) << "a refusal should say why";
 }
 
+// After a frame error that is not fatal (@p what: "an unknown command"...),
+// the connection stays in step: @p command sent next on @p socket is answered OK.
+void expectTheNextFrameServed(const Fd& socket, Command command, std::uint32_t id, const std::string& what) {
+  ASSERT_TRUE(sendBytes(socket, validFrame(command, id)))
+      << "connection dropped after " << what << ": the server closed it (our send failed)";
+  IncomingReply next = receiveReply(socket);
+  ASSERT_EQ(next.io, IoStatus::kOk)
+      << "connection dropped after " << what << " (reading the next reply: " << next.io
+      << "). Its whole frame was read, so the next one starts in step: the server answers BAD_REQUEST and "
+         "keeps the connection. Known mistake: closing after a non-fatal frame error; "
+      << kMistakes;
+  EXPECT_EQ(next.reply.request_id, id) << "the reply to the " << command << " after " << what << ": " << next.reply;
+  EXPECT_EQ(next.reply.status, Status::kOk) << "the reply to the " << command << " after " << what << ": "
+                                            << next.reply;
+}
+
 // Sends @p header (and nothing after it); expects BAD_REQUEST, then a close.
 void expectRefusedAndClosed(std::uint16_t port, const RawHeader& header) {
   Fd socket = connectRaw(port);
@@ -131,17 +147,7 @@ TEST_P(BadInput, UnknownCommandIsRefusedButTheConnectionStays) {
     ASSERT_TRUE(sendBytes(socket, frame)) << "the test could not send its frame";
     expectBadRequestReply(socket);
 
-    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kStatus, 42)))
-        << "connection dropped after an unknown command: the server closed it (our send failed)";
-    IncomingReply next = receiveReply(socket);
-    ASSERT_EQ(next.io, IoStatus::kOk)
-        << "connection dropped after an unknown command (reading the next reply: " << next.io
-        << "). An unknown command is not fatal: its whole frame was read, the next one starts in step, "
-           "so the server answers BAD_REQUEST and keeps the connection. Known mistake: closing after a "
-           "non-fatal frame error; "
-        << kMistakes;
-    EXPECT_EQ(next.reply.request_id, 42u) << "the reply to the STATUS after the refusal: " << next.reply;
-    EXPECT_EQ(next.reply.status, Status::kOk) << "the reply to the STATUS after the refusal: " << next.reply;
+    expectTheNextFrameServed(socket, Command::kStatus, 42, "an unknown command");
   }
   EXPECT_TRUE(isServed(server.port()));
 }
@@ -164,17 +170,7 @@ TEST_P(BadInput, MalformedPayloadIsRefusedButTheConnectionStays) {
       SCOPED_TRACE("payload '" + payload + "'");
       expectBadRequestReply(socket);
     }
-    ASSERT_TRUE(sendBytes(socket, validFrame(Command::kVendingList, 99)))
-        << "connection dropped after a bad payload: the server closed it (our send failed)";
-    IncomingReply next = receiveReply(socket);
-    ASSERT_EQ(next.io, IoStatus::kOk)
-        << "connection dropped after a bad payload (reading the next reply: " << next.io
-        << "). A payload that is not key=value lines is not fatal: its whole frame was read, so the "
-           "server answers BAD_REQUEST and keeps the connection. Known mistake: closing after a non-fatal "
-           "frame error; "
-        << kMistakes;
-    EXPECT_EQ(next.reply.request_id, 99u) << "the reply to the VENDING_LIST after the refusals: " << next.reply;
-    EXPECT_EQ(next.reply.status, Status::kOk) << "the reply to the VENDING_LIST after the refusals: " << next.reply;
+    expectTheNextFrameServed(socket, Command::kVendingList, 99, "a payload that is not key=value lines");
   }
   EXPECT_TRUE(isServed(server.port()));
 }

@@ -251,6 +251,13 @@ TEST_P(DeadChildIsRestarted, ChildThatKeepsDyingIsLeftDown) {
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
 }
 
+// The buy in flight when its child died was answered, UNAVAILABLE; @p why
+// says what the server must do for that.
+void expectAnsweredUnavailable(const JudgeSession::Result& waiting, const char* why) {
+  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting) << why;
+  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting) << why;
+}
+
 // The hard case: the child dies while a request is waiting for its reply.
 // SIGSTOP holds the vending child still (every thread of it stopped before
 // the buy is sent), and the test waits until the buy's record is queued in
@@ -281,9 +288,7 @@ TEST_P(ChildDeath, RequestInFlightWhenTheChildDiesIsAnswered) {
       "only its own pipe ends). At stage 4 nothing is ever posted: awaitFeedback waits in steps of 100 ms "
       "and after each asks link.child->running(), which turns false once the main loop reaps the child. "
       "Known mistake: unbounded feedback.wait(); see labs/04-semaphores/README.md, 'Classic mistakes'";
-  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting)
-                          << kNoticeDeath;
-  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting) << kNoticeDeath;
+  expectAnsweredUnavailable(waiting, kNoticeDeath);
   EXPECT_LT(took, 3s) << "the answer should come soon after the death, not after a timeout" << kNoticeDeath;
 
   std::optional<int> exit = server.stop(SIGTERM);
@@ -329,9 +334,7 @@ TEST_P(ChildDeath, ChildDyingDuringShutdownStillEndsItsRequest) {
       ". The accept loop has ended, so nobody else reaps: Server::shutDown waits for the connection "
       "threads in 50 ms steps and calls reapChildren between them, so the request waiting on the dead "
       "child learns of its death; see labs/05-shutdown-recovery/README.md, 'What to write'";
-  ASSERT_TRUE(waiting.ok) << "the buy in flight got no reply when its child died: " << describe(waiting)
-                          << kReapWhileWaiting;
-  EXPECT_EQ(waiting.reply.status, Status::kUnavailable) << describe(waiting) << kReapWhileWaiting;
+  expectAnsweredUnavailable(waiting, kReapWhileWaiting);
   std::optional<int> exit = server.waitExit(10s);
   EXPECT_TRUE(exitedCleanly(exit)) << describeWaitStatus(exit);
   EXPECT_TRUE(ServerProcess::leftovers().empty()) << "processes left behind";
