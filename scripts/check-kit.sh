@@ -92,11 +92,21 @@ grade_log="$work/regrade.log"
 started=$SECONDS
 (cd "$contracts" && tests/grade --lab 1 > "$grade_log" 2>&1) || fail "tests/grade failed in the finished kit"
 echo "  re-grading lab 1 of an unchanged kit: $((SECONDS - started)) s in all; $(grep -m1 -iE '^ *build' "$grade_log" || echo 'no build line')"
-grep -E "Total|total" "$grade_log" | tail -n 1 | sed 's/^/  /'
-if ! grep -qE "20(\.0+)? ?/ ?20" "$grade_log"; then
+grep "^TOTAL" "$grade_log" | tail -n 1 | sed 's/^/  /'
+if ! grep -qx "TOTAL 20/20" "$grade_log"; then
   tail -n 30 "$grade_log"
   fail "the finished kit does not get full marks in lab 1"
 fi
-ls "$contracts"/handin-*.tar.gz > /dev/null 2>&1 || fail "the handin target wrote no handin-*.tar.gz"
+handin=$(ls "$contracts"/handin-*.tar.gz 2>/dev/null | head -n 1)
+if [ -z "$handin" ]; then
+  fail "the handin target wrote no handin-*.tar.gz"
+else
+  echo "=== the instructor grades the handin tarball ==="
+  tar tzf "$handin" | sed 's/^/  /' | head -n 4
+  tests/grade --impl "$handin" --lab 1 --repeat 1 --no-tsan --build-dir "$work/handin-grade" \
+    > "$work/handin-grade.log" 2>&1 || fail "tests/grade --impl $(basename "$handin") failed"
+  grep -qx "TOTAL 20/20" "$work/handin-grade.log" || { tail -n 20 "$work/handin-grade.log"; fail "the handed-in lab files do not get full marks in lab 1"; }
+  echo "  $(grep -m1 -x "TOTAL 20/20" "$work/handin-grade.log")"
+fi
 
 exit $status
