@@ -118,7 +118,7 @@ grade_mutants() {
     # "Expect: not caught" marks a known gap in the tests (known-mistakes.md).
     known_gap=$(grep -c '^Expect: not caught' "$patch" || true)
     if json_check "$result" "lab($lab)[0] < lab($lab)[1] - 0.01" "not caught" 2>/dev/null; then
-      printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(grep "^$name," "$work/mutants-out$lab/grades.csv")"
+      printf '  %-40s lab %s: %s\n' "$name" "$lab" "$(awk -F, -v name="$name" '$1 == name { print $3 "/" $4 }' "$work/mutants-out$lab/grades.csv")"
       [ "$known_gap" = 0 ] || echo "  NOTE: $name is caught now: remove its 'Expect: not caught' line"
     elif [ "$known_gap" != 0 ]; then
       printf '  %-40s lab %s: not caught (known gap, see docs/instructor/known-mistakes.md)\n' "$name" "$lab"
