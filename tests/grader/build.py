@@ -168,6 +168,23 @@ def copy_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
+def ccache_launcher() -> list[str]:
+    """cmake's -D options that compile through ccache, when it is installed
+    and the caller has not chosen a launcher. With ccache, build directories
+    share compiled objects: a batch's second worker, a fresh Gradescope image
+    or a student's TSan tree compiles little more than what differs."""
+    if not shutil.which("ccache") or os.environ.get("CMAKE_CXX_COMPILER_LAUNCHER"):
+        return []
+    return ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"]
+
+
+def share_ccache(root: Path) -> None:
+    """ccache keys on paths relative to @p root, so any build directory
+    below it hits (unless the caller set these already)."""
+    os.environ.setdefault("CCACHE_BASEDIR", str(root))
+    os.environ.setdefault("CCACHE_NOHASHDIR", "1")
+
+
 def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
               extra_tests: Path | None) -> tuple[bool, str]:
     """cmake configure, once per build directory and settings, and again
@@ -182,11 +199,7 @@ def configure(root: Path, build_dir: Path, stage: Path, sanitize: str,
         if f"MC_SUBMISSION_LAB_DIR:PATH={stage}\n" in text and f"MC_EXTRA_TESTS_DIR:PATH={extra}\n" in text:
             return True, ""
     build_dir.mkdir(parents=True, exist_ok=True)
-    # With ccache, build directories share compiled objects: a batch's second
-    # worker, or a fresh Gradescope image, compiles little more than lab files.
-    launcher = ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"] \
-        if shutil.which("ccache") and not os.environ.get("CMAKE_CXX_COMPILER_LAUNCHER") else []
-    command = ["cmake", "-S", str(root), "-B", str(build_dir), *launcher,
+    command = ["cmake", "-S", str(root), "-B", str(build_dir), *ccache_launcher(),
                "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                f"-DMC_SUBMISSION_LAB_DIR={stage}",
                "-DMC_BUILD_STARTER=OFF",
@@ -274,9 +287,7 @@ def build(root: Path, submission: Submission, build_dir: Path, labs: list[int],
     replaced: list[str] = []
     first_errors = ""
     jobs = jobs or util.usable_cpus()
-    # ccache keys on paths relative to the repository, so any build directory hits.
-    os.environ.setdefault("CCACHE_BASEDIR", str(root))
-    os.environ.setdefault("CCACHE_NOHASHDIR", "1")
+    share_ccache(root)
     for _attempt in range(4):
         command = ["cmake", "--build", str(build_dir), "-j", str(jobs), "--target",
                    *targets_for(labs, sanitize, extra_tests)]

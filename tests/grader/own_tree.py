@@ -26,8 +26,6 @@ then the grade builds in build-grade/ as in the repository, and says why.
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -101,9 +99,7 @@ def place(root: Path, with_tsan: bool) -> tuple[build.Place | None, str]:
 
 def configure(root: Path, preset: Preset) -> tuple[bool, str]:
     """cmake --preset, with ccache when it is installed (as build.configure)."""
-    launcher = ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"] \
-        if shutil.which("ccache") and not os.environ.get("CMAKE_CXX_COMPILER_LAUNCHER") else []
-    done = subprocess.run(["cmake", "--preset", preset.name, *launcher], cwd=root,
+    done = subprocess.run(["cmake", "--preset", preset.name, *build.ccache_launcher()], cwd=root,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return done.returncode == 0, done.stdout
 
@@ -121,8 +117,7 @@ def build_tree(root: Path, preset: Preset, labs: list[int], jobs: int | None = N
             return build.BuildResult(False, build_dir, f"cmake --preset {preset.name} failed:\n"
                                      + util.tail(output, 40), seconds=timer.seconds())
         configured = f"configured: cmake --preset {preset.name}"
-    os.environ.setdefault("CCACHE_BASEDIR", str(root))
-    os.environ.setdefault("CCACHE_NOHASHDIR", "1")
+    build.share_ccache(root)
     command = ["cmake", "--build", str(build_dir), "-j", str(jobs or util.usable_cpus()), "--target",
                *build.targets_for(labs, preset.sanitize, None, tree=TREE)]
     returncode, output = build.run_until(command, deadline)
